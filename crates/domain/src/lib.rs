@@ -1,0 +1,18 @@
+//! heard's pure domain rules: validated values (e-mail addresses, priorities, tiers…),
+//! the ticket state machine, the access rules that decide who may see what, and the
+//! routing decision that picks the agent for a ticket.
+//!
+//! Nothing here does I/O or reads the clock, so every rule can be unit- and
+//! property-tested and reused by every channel (HTTP, CLI, e-mail, jobs).
+
+pub mod access;
+pub mod handoff;
+pub mod invalid;
+pub mod people;
+pub mod routing;
+pub mod ticket;
+
+pub use access::{Actor, TicketFacts};
+pub use invalid::Invalid;
+pub use people::{EmailAddress, IdentityKind, Role, Tier};
+pub use ticket::{Channel, MessageKind, Priority, Status, Subject, Tag};

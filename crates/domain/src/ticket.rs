@@ -1,0 +1,274 @@
+//! The ticket: its states and the moves between them, priorities, channels and the
+//! validated text a ticket is made of.
+
+use crate::{Invalid, named_enum};
+
+named_enum!(
+    /// Where a ticket stands. `pending_*` mean the ball is in someone else's court, which
+    /// pauses the service-level clocks; `closed` is final.
+    Status, "status", "invalid_status" {
+        New => "new",
+        Open => "open",
+        PendingCustomer => "pending_customer",
+        PendingThirdParty => "pending_third_party",
+        Resolved => "resolved",
+        Closed => "closed",
+    }
+);
+
+impl Status {
+    /// Whether a ticket may move from `self` to `to`. A ticket is closed only once it is
+    /// resolved (so every closed ticket records a resolution), and a closed ticket never
+    /// changes again: a customer who writes later opens a follow-up.
+    pub fn can_become(self, to: Status) -> bool {
+        use Status::*;
+        if self == to {
+            return false;
+        }
+        match (self, to) {
+            (Closed, _) => false,
+            (_, New) => false,
+            (Resolved, Open | Closed) => true,
+            (Resolved, _) => false,
+            (_, Closed) => false,
+            _ => true,
+        }
+    }
+
+    pub fn transition(self, to: Status) -> Result<Status, Invalid> {
+        if self.can_become(to) {
+            Ok(to)
+        } else {
+            Err(Invalid::new(
+                "status",
+                "invalid_transition",
+                format!("a {self} ticket cannot become {to}"),
+            ))
+        }
+    }
+
+    /// Open tickets are the ones someone still owes the customer something on.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Resolved | Status::Closed)
+    }
+
+    /// Where a ticket goes when its customer writes: a customer answering a question
+    /// hands the ball back; a customer writing after resolution reopens it.
+    pub fn after_customer_message(self) -> Result<Status, Invalid> {
+        match self {
+            Status::Closed => Err(Invalid::whole(
+                "ticket_closed",
+                "this ticket is closed; please open a new request and we will link it",
+            )),
+            Status::PendingCustomer | Status::Resolved => Ok(Status::Open),
+            other => Ok(other),
+        }
+    }
+
+    /// Where a ticket goes when an agent writes publicly: a new ticket becomes open.
+    pub fn after_agent_reply(self) -> Status {
+        match self {
+            Status::New => Status::Open,
+            other => other,
+        }
+    }
+}
+
+named_enum!(
+    Priority, "priority", "invalid_priority" {
+        Low => "low",
+        Normal => "normal",
+        High => "high",
+        Urgent => "urgent",
+    }
+);
+
+named_enum!(
+    /// How a message reached us, so a customer's history reads the same across channels.
+    Channel, "channel", "invalid_channel" {
+        Email => "email",
+        Portal => "portal",
+        Chat => "chat",
+        Phone => "phone",
+        Api => "api",
+    }
+);
+
+named_enum!(
+    /// A public reply reaches the customer; an internal note never does.
+    MessageKind, "kind", "invalid_message_kind" {
+        Public => "public",
+        Internal => "internal",
+    }
+);
+
+/// A ticket subject: trimmed, 1–250 characters, one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject(String);
+
+impl Subject {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(Invalid::new(
+                "subject",
+                "missing_subject",
+                "a subject is required",
+            ));
+        }
+        if s.chars().count() > 250 {
+            return Err(Invalid::new(
+                "subject",
+                "subject_too_long",
+                "a subject has at most 250 characters",
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(Invalid::new(
+                "subject",
+                "invalid_subject",
+                "a subject is one line without control characters",
+            ));
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A tag: lower-case words joined by `-`, at most 50 characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tag(String);
+
+impl Tag {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let t = raw.trim().to_lowercase();
+        let ok = !t.is_empty()
+            && t.chars().count() <= 50
+            && t.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == ':');
+        if ok {
+            Ok(Self(t))
+        } else {
+            Err(Invalid::new(
+                "tags",
+                "invalid_tag",
+                "a tag has 1 to 50 letters, digits, - _ or :",
+            ))
+        }
+    }
+
+    /// Parses a whole list, dropping duplicates; at most 20 tags per ticket.
+    pub fn parse_all(raw: &[String]) -> Result<Vec<Tag>, Invalid> {
+        let mut tags = raw
+            .iter()
+            .map(|t| Tag::parse(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        tags.sort();
+        tags.dedup();
+        if tags.len() > 20 {
+            return Err(Invalid::new(
+                "tags",
+                "too_many_tags",
+                "a ticket has at most 20 tags",
+            ));
+        }
+        Ok(tags)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The text of a message: not blank, at most 100,000 characters.
+pub fn message_body(raw: &str) -> Result<String, Invalid> {
+    if raw.trim().is_empty() {
+        return Err(Invalid::new("body", "missing_body", "the message is empty"));
+    }
+    if raw.chars().count() > 100_000 {
+        return Err(Invalid::new(
+            "body",
+            "body_too_long",
+            "a message has at most 100,000 characters",
+        ));
+    }
+    Ok(raw.trim_end().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn closing_needs_a_resolution_first() {
+        assert!(!Status::Open.can_become(Status::Closed));
+        assert!(Status::Resolved.can_become(Status::Closed));
+        assert_eq!(
+            Status::Open.transition(Status::Closed).unwrap_err().code,
+            "invalid_transition"
+        );
+    }
+
+    #[test]
+    fn customers_writing_move_the_ticket() {
+        assert_eq!(
+            Status::PendingCustomer.after_customer_message().unwrap(),
+            Status::Open
+        );
+        assert_eq!(
+            Status::Resolved.after_customer_message().unwrap(),
+            Status::Open
+        );
+        assert_eq!(Status::New.after_customer_message().unwrap(), Status::New);
+        assert_eq!(
+            Status::Closed.after_customer_message().unwrap_err().code,
+            "ticket_closed"
+        );
+        assert_eq!(Status::New.after_agent_reply(), Status::Open);
+    }
+
+    #[test]
+    fn subjects_and_tags_are_checked() {
+        assert_eq!(Subject::parse("  ").unwrap_err().code, "missing_subject");
+        assert_eq!(
+            Subject::parse(&"x".repeat(251)).unwrap_err().code,
+            "subject_too_long"
+        );
+        assert_eq!(
+            Tag::parse_all(&["VPN".into(), "vpn".into(), "mac-os".into()])
+                .unwrap()
+                .iter()
+                .map(Tag::as_str)
+                .collect::<Vec<_>>(),
+            vec!["mac-os", "vpn"]
+        );
+        assert!(Tag::parse("two words").is_err());
+    }
+
+    fn any_status() -> impl Strategy<Value = Status> {
+        proptest::sample::select(Status::ALL.to_vec())
+    }
+
+    proptest! {
+        #[test]
+        fn closed_is_final_and_nothing_returns_to_new(from in any_status(), to in any_status()) {
+            if from == Status::Closed || to == Status::New || from == to {
+                prop_assert!(!from.can_become(to));
+            }
+            if to == Status::Closed {
+                prop_assert_eq!(from.can_become(to), from == Status::Resolved);
+            }
+        }
+
+        #[test]
+        fn every_open_state_can_reach_resolved(from in any_status()) {
+            if from.is_open() {
+                prop_assert!(from.can_become(Status::Resolved));
+            }
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! The `heard` binary: the command line, configuration and wiring. Everything it does
+//! goes through `heard-services`, exactly as the HTTP API does.
+
+mod demo;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use heard_services::Services;
+use heard_services::people::{NewAgent, NewCustomer};
+use heard_store::Store;
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "heard",
+    version,
+    about = "A help desk that serves the person as well as the fault"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives: an embedded SQLite database in a folder, or PostgreSQL.
+#[derive(Args, Clone)]
+struct DataArgs {
+    /// Folder for the embedded database and files.
+    #[arg(long, env = "HEARD_DATA_DIR", default_value = "./heard-data")]
+    data_dir: PathBuf,
+    /// postgres://… to use PostgreSQL instead of the embedded database.
+    #[arg(long, env = "HEARD_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl DataArgs {
+    async fn open(&self) -> anyhow::Result<Store> {
+        match &self.database_url {
+            Some(url) if !url.is_empty() => Store::open_url(url)
+                .await
+                .with_context(|| format!("opening the database at {}", redact(url))),
+            _ => Store::open_data_dir(&self.data_dir)
+                .await
+                .with_context(|| format!("opening the database in {}", self.data_dir.display())),
+        }
+    }
+}
+
+impl DataArgs {
+    /// This process's search index: `<data-dir>/index` (also with PostgreSQL: each
+    /// process keeps its own index and follows the shared outbox).
+    fn search(&self) -> anyhow::Result<heard_services::kb::Search> {
+        let dir = self.data_dir.join("index");
+        heard_services::kb::Search::open(&dir).with_context(|| {
+            format!(
+                "opening the search index in {} (is another heard process using it?)",
+                dir.display()
+            )
+        })
+    }
+}
+
+async fn kb_import(data: DataArgs, dir: PathBuf) -> anyhow::Result<()> {
+    if !dir.is_dir() {
+        bail!("{} is not a folder", dir.display());
+    }
+    let report = heard_search::import::import_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?;
+    let services = Services::new(data.open().await?);
+    let summary = services
+        .import_articles(report.articles, report.skipped)
+        .await?;
+    for s in &summary.skipped {
+        eprintln!("skipped {}: {}", s.file, s.reason);
+    }
+    eprintln!(
+        "{} imported, {} updated, {} unchanged, {} skipped",
+        summary.imported,
+        summary.updated,
+        summary.unchanged,
+        summary.skipped.len()
+    );
+    println!("{}", serde_json::to_string(&summary)?);
+    Ok(())
+}
+
+async fn reindex(data: DataArgs, check: bool) -> anyhow::Result<()> {
+    let services = Services::new(data.open().await?).with_search(data.search()?);
+    if check {
+        let drift = services.index_drift(None).await?;
+        println!("{}", serde_json::to_string(&drift)?);
+        if !drift.in_sync {
+            std::process::exit(1);
+        }
+    } else {
+        let report = services.reindex(None).await?;
+        println!("{}", serde_json::to_string(&report)?);
+    }
+    Ok(())
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the help desk.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on.
+        #[arg(long, env = "HEARD_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Fill an empty database with a realistic demo and print how to sign in.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The knowledge base.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Rebuild the search index in `<data-dir>/index` from the database (stop `heard
+    /// serve` on that data folder first, or use `POST /api/v1/search/index`).
+    Reindex {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Only compare the index with the database and report drift (exit status 1 if any).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Review a draft reply's tone or score a customer's message for frustration (JSON out).
+    Analyze {
+        #[command(subcommand)]
+        command: AnalyzeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Import articles from a folder: Markdown (front matter optional), reStructuredText-like
+    /// .rst/.txt, GNOME help JSON lines. Prints what was imported and what was skipped, why.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The folder to walk (recursively).
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalyzeCommand {
+    /// The tone coach on a draft reply.
+    Tone {
+        /// Who reads the reply: jargon is flagged for non-technical readers.
+        #[arg(long, default_value = "technical", value_parser = ["technical", "non-technical"])]
+        audience: String,
+        /// Each input line is {"id": …, "text": "…"}; each output line is the same id with the result.
+        #[arg(long)]
+        jsonl: bool,
+        /// Input file (standard input when absent).
+        file: Option<PathBuf>,
+    },
+    /// The frustration score of an inbound customer message.
+    Frustration {
+        #[arg(long)]
+        jsonl: bool,
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user.
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// customer, agent, supervisor or admin
+        #[arg(long)]
+        role: String,
+        /// Support tier 1–3 (staff).
+        #[arg(long)]
+        tier: Option<i64>,
+        /// Read the password from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for the user (use as `Authorization: Bearer TOKEN`).
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        email: String,
+        /// A note saying what the token is for.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "heard=info,heard_http=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { data, listen, demo } => serve(data, &listen, demo).await,
+        Command::User {
+            command:
+                UserCommand::Create {
+                    data,
+                    email,
+                    name,
+                    role,
+                    tier,
+                    password_stdin,
+                },
+        } => {
+            let services = Services::new(data.open().await?);
+            let password = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                let line = s.lines().next().unwrap_or("").to_string();
+                if line.is_empty() {
+                    bail!("--password-stdin: standard input had no password");
+                }
+                Some(line)
+            } else {
+                None
+            };
+            let id = if role == "customer" {
+                services
+                    .create_customer(
+                        None,
+                        NewCustomer {
+                            email,
+                            name,
+                            organization_id: None,
+                            time_zone: None,
+                            password,
+                        },
+                    )
+                    .await?
+                    .id
+            } else {
+                services
+                    .create_agent(
+                        None,
+                        NewAgent {
+                            email,
+                            name,
+                            role,
+                            tier,
+                            skills: vec![],
+                            team_ids: vec![],
+                            capacity: None,
+                            time_zone: None,
+                            password,
+                        },
+                    )
+                    .await?
+                    .id
+            };
+            println!("{}", serde_json::json!({ "id": id }));
+            Ok(())
+        }
+        Command::Analyze { command } => analyze(command),
+        Command::Kb {
+            command: KbCommand::Import { data, dir },
+        } => kb_import(data, dir).await,
+        Command::Reindex { data, check } => reindex(data, check).await,
+        Command::Token {
+            command: TokenCommand::Create { data, email, label },
+        } => {
+            let services = Services::new(data.open().await?);
+            println!("{}", services.create_token(&email, &label).await?);
+            Ok(())
+        }
+    }
+}
+
+/// Pure analysis: no database, no server. Reads FILE or standard input.
+fn analyze(command: AnalyzeCommand) -> anyhow::Result<()> {
+    use heard_language::Audience;
+    use std::io::{BufRead, Write};
+    let (file, jsonl) = match &command {
+        AnalyzeCommand::Tone { file, jsonl, .. } | AnalyzeCommand::Frustration { file, jsonl } => {
+            (file.clone(), *jsonl)
+        }
+    };
+    let input: Box<dyn BufRead> = match &file {
+        Some(path) => Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufReader::new(std::io::stdin())),
+    };
+    let audience = match &command {
+        AnalyzeCommand::Tone { audience, .. } => audience
+            .parse::<Audience>()
+            .map_err(|_| anyhow::anyhow!("--audience: technical or non-technical"))?,
+        AnalyzeCommand::Frustration { .. } => Audience::Technical,
+    };
+    let tone = matches!(command, AnalyzeCommand::Tone { .. });
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if jsonl {
+        for line in input.lines() {
+            let line = line.context("reading input")?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let result = if tone {
+                heard_language::tone_jsonl_line(&line, audience)
+            } else {
+                heard_language::frustration_jsonl_line(&line)
+            };
+            writeln!(out, "{result}")?;
+        }
+    } else {
+        let mut text = String::new();
+        let mut input = input;
+        input
+            .read_to_string(&mut text)
+            .context("reading input (UTF-8 text)")?;
+        let json = if tone {
+            let ctx = heard_language::ToneContext {
+                audience,
+                known_facts: vec![],
+            };
+            serde_json::to_string(&heard_language::review_tone(&text, &ctx))?
+        } else {
+            serde_json::to_string(&heard_language::score_frustration(
+                &text,
+                &Default::default(),
+            ))?
+        };
+        writeln!(out, "{json}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+async fn serve(data: DataArgs, listen: &str, demo: bool) -> anyhow::Result<()> {
+    let store = data.open().await?;
+    let services = Services::new(store.clone()).with_search(data.search()?);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let address = listener.local_addr()?;
+    if demo {
+        demo::fill(&services, &format!("http://{address}")).await?;
+    }
+    // Warnings and breaches are swept from the database, so any number of processes may
+    // run this and a restart catches up on whatever fell due while it was down.
+    tokio::spawn(
+        services
+            .clone()
+            .alert_loop(std::time::Duration::from_secs(15)),
+    );
+    // The index follows the outbox: this process's writes, other processes' writes, and
+    // anything committed before a crash that the index had not taken in yet.
+    services.search.sync(&store).await?;
+    tokio::spawn(
+        services
+            .clone()
+            .search_sync_loop(std::time::Duration::from_secs(1)),
+    );
+    tracing::info!(%address, backend = store.backend_name(), "heard is serving");
+    // Tests and scripts read this line to learn the port when listening on :0.
+    println!("heard listening on http://{address}");
+    heard_http::serve(listener, services, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,353 @@
+//! The test harness: a real server on a random loopback port over a fresh database —
+//! a temporary SQLite file, or, when `HEARD_TEST_DATABASE_URL` names a PostgreSQL
+//! server, a database of its own created for the test and dropped after it.
+#![allow(dead_code)]
+
+use heard_services::Services;
+use heard_services::people::{NewAgent, NewCustomer, NewOrganization, NewTeam};
+use heard_store::Store;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub services: Services,
+    /// A URL for the same database, for commands run as separate processes.
+    pub database_url: String,
+    _db: TestDatabase,
+}
+
+enum TestDatabase {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs outside async; a thread with its own runtime can still clean up.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&admin_url).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut c)
+                                .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Which backend this run tests, for test names in failure messages.
+pub fn backend() -> &'static str {
+    if std::env::var("HEARD_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+async fn fresh_database() -> (Store, String, TestDatabase) {
+    match std::env::var("HEARD_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            use sqlx::Connection;
+            let name = format!("heard_t_{}_{}", std::process::id(), rand_suffix());
+            let mut c = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("HEARD_TEST_DATABASE_URL is set but PostgreSQL does not answer: {e}")
+                });
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .await
+                .expect("create test database");
+            let url = replace_database(&admin_url, &name);
+            let store = Store::open_url(&url)
+                .await
+                .expect("open PostgreSQL test database");
+            (store, url, TestDatabase::Postgres { admin_url, name })
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("heard.sqlite");
+            let store = Store::open_sqlite(&path)
+                .await
+                .expect("open SQLite test database");
+            (
+                store,
+                format!("sqlite:{}", path.display()),
+                TestDatabase::Sqlite(dir),
+            )
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{}_{}", nanos, N.fetch_add(1, Ordering::SeqCst))
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{name}?{q}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(heard_services::Clock::System).await
+    }
+
+    /// A server whose clock the test moves (`clock.advance_ms`).
+    pub async fn spawn_with(clock: heard_services::Clock) -> TestApp {
+        let (store, database_url, db) = fresh_database().await;
+        let services = Services::new(store).with_clock(clock);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let serving = services.clone();
+        tokio::spawn(async move {
+            heard_http::serve(listener, serving, std::future::pending())
+                .await
+                .unwrap();
+        });
+        TestApp {
+            base,
+            client: reqwest::Client::builder().build().unwrap(),
+            services,
+            database_url,
+            _db: db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method.parse().unwrap(), self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request reaches the server");
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        assert_ne!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{method} {path} gave a 500: {value}"
+        );
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call("GET", path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call("POST", path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call("PATCH", path, Some(token), Some(body)).await
+    }
+}
+
+/// A small help desk: two teams, an agent in each, a supervisor and an admin; customers
+/// in an organization that keeps tickets private and in one that shares them.
+pub struct World {
+    pub app: TestApp,
+    pub team_a: i64,
+    pub team_b: i64,
+    pub agent_a: Person,
+    pub agent_b: Person,
+    pub supervisor: Person,
+    pub admin: Person,
+    /// Private organization: c1 and c2 do not see each other's tickets.
+    pub c1: Person,
+    pub c2: Person,
+    /// Sharing organization: s1 and s2 see each other's tickets.
+    pub s1: Person,
+    pub s2: Person,
+}
+
+#[derive(Clone)]
+pub struct Person {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl World {
+    pub async fn new() -> World {
+        World::with_clock(heard_services::Clock::System).await
+    }
+
+    pub async fn with_clock(clock: heard_services::Clock) -> World {
+        let app = TestApp::spawn_with(clock).await;
+        let s = &app.services;
+        let team_a = s
+            .create_team(
+                None,
+                NewTeam {
+                    name: "Desk".into(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let team_b = s
+            .create_team(
+                None,
+                NewTeam {
+                    name: "Platform".into(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        s.store
+            .set_setting("default_team_id", &team_a.to_string())
+            .await
+            .unwrap();
+        let staff = |email: &str, role: &str, teams: Vec<i64>, tier: i64| NewAgent {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            role: role.into(),
+            tier: Some(tier),
+            skills: vec!["vpn".into()],
+            team_ids: teams,
+            capacity: Some(10),
+            time_zone: None,
+            password: Some(PASSWORD.into()),
+        };
+        let mut people = Vec::new();
+        for a in [
+            staff("agent.a@desk.test", "agent", vec![team_a], 1),
+            staff("agent.b@desk.test", "agent", vec![team_b], 2),
+            staff("super@desk.test", "supervisor", vec![], 3),
+            staff("admin@desk.test", "admin", vec![], 3),
+        ] {
+            let email = a.email.clone();
+            let id = s.create_agent(None, a).await.unwrap().id;
+            people.push(person(s, id, &email).await);
+        }
+        let admin_actor = s.actor_for_user(people[3].id).await.unwrap();
+        s.create_organization(
+            &admin_actor,
+            NewOrganization {
+                name: "Private Co".into(),
+                domain: Some("private.test".into()),
+                shares_tickets: false,
+            },
+        )
+        .await
+        .unwrap();
+        s.create_organization(
+            &admin_actor,
+            NewOrganization {
+                name: "Sharing Co".into(),
+                domain: Some("sharing.test".into()),
+                shares_tickets: true,
+            },
+        )
+        .await
+        .unwrap();
+        for email in [
+            "c1@private.test",
+            "c2@private.test",
+            "s1@sharing.test",
+            "s2@sharing.test",
+        ] {
+            let c = s
+                .create_customer(
+                    None,
+                    NewCustomer {
+                        email: email.into(),
+                        name: email.into(),
+                        organization_id: None,
+                        time_zone: None,
+                        password: Some(PASSWORD.into()),
+                    },
+                )
+                .await
+                .unwrap();
+            people.push(person(s, c.id, email).await);
+        }
+        let mut p = people.into_iter();
+        let mut next = || p.next().unwrap();
+        World {
+            team_a,
+            team_b,
+            agent_a: next(),
+            agent_b: next(),
+            supervisor: next(),
+            admin: next(),
+            c1: next(),
+            c2: next(),
+            s1: next(),
+            s2: next(),
+            app,
+        }
+    }
+
+    /// A ticket opened by `customer` through the API; returns its id.
+    pub async fn ticket_by(&self, customer: &Person, subject: &str) -> i64 {
+        let (status, t) = self
+            .app
+            .post(
+                "/api/v1/tickets",
+                &customer.token,
+                json!({"subject": subject, "body": "It stopped working this morning."}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        t["id"].as_i64().unwrap()
+    }
+}
+
+async fn person(s: &Services, id: i64, email: &str) -> Person {
+    Person {
+        id,
+        email: email.into(),
+        token: s.create_token(email, "test").await.unwrap(),
+    }
+}

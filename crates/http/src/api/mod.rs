@@ -1,0 +1,35 @@
+//! The `/api/v1` routes. Each handler translates HTTP to one service call and back.
+
+mod care;
+mod kb;
+mod people;
+mod session;
+mod tickets;
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::State;
+use axum::http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(tickets::routes())
+        .merge(people::routes())
+        .merge(session::routes())
+        .merge(care::routes())
+        .merge(kb::routes())
+}
+
+/// 200 when the database answers.
+pub async fn health(State(state): State<AppState>) -> Result<&'static str, ApiError> {
+    state.services.store.ping().await.map_err(|e| {
+        tracing::error!(error = %e, "health check failed");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database does not answer",
+        )
+    })?;
+    Ok("ok")
+}

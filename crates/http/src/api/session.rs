@@ -1,0 +1,70 @@
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, SESSION_COOKIE, session_cookie};
+use axum::Json;
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use heard_services::auth::SESSION_MS;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(sign_in, sign_out))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct SignedIn {
+    user_id: i64,
+    role: String,
+    /// Send as `X-CSRF-Token` on every write made with the session cookie.
+    csrf_token: String,
+    expires_at: String,
+}
+
+/// Sign in with e-mail and password; sets an HttpOnly, SameSite=Lax session cookie.
+#[utoipa::path(post, path = "/session", tag = "session", request_body = SignIn, security(()),
+    responses((status = 201, body = SignedIn), (status = 422, body = ErrorBody)))]
+async fn sign_in(
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<SignIn>,
+) -> Result<Response, ApiError> {
+    let session = s.services.sign_in(&input.email, &input.password).await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        session.token,
+        SESSION_MS / 1000
+    );
+    let body = SignedIn {
+        user_id: session.actor.user_id,
+        role: session.actor.role.as_str().into(),
+        csrf_token: session.csrf_token,
+        expires_at: heard_services::views::rfc3339(session.expires_at),
+    };
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, cookie)],
+        Json(body),
+    )
+        .into_response())
+}
+
+/// Sign out: the session ends on the server, and the cookie is cleared.
+#[utoipa::path(delete, path = "/session", tag = "session", responses((status = 204)))]
+async fn sign_out(State(s): State<AppState>, parts: Parts) -> Result<Response, ApiError> {
+    if let Some(token) = session_cookie(&parts) {
+        s.services.sign_out(&token).await?;
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}

@@ -1,0 +1,201 @@
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use heard_services::tickets::*;
+use heard_services::views::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_ticket, list_tickets))
+        .routes(routes!(get_ticket, update_ticket))
+        .routes(routes!(add_message))
+        .routes(routes!(escalate))
+        .routes(routes!(ticket_events))
+        .routes(routes!(upload_attachment).layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES + 1)))
+        .routes(routes!(download_attachment))
+}
+
+/// Open a ticket. Customers open their own; staff name the customer. Send an
+/// `Idempotency-Key` header so a retried request never opens a second ticket.
+#[utoipa::path(post, path = "/tickets", tag = "tickets", request_body = CreateTicket,
+    params(("Idempotency-Key" = Option<String>, Header, description = "replays return the ticket the first request opened")),
+    responses((status = 201, body = TicketDetail), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_ticket(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<CreateTicket>,
+) -> Result<Response, ApiError> {
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(v.to_str().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_idempotency_key",
+                "the Idempotency-Key must be printable ASCII",
+            )
+            .field("Idempotency-Key")
+        })?),
+        None => None,
+    };
+    let (ticket, replayed) = state.services.create_ticket(&actor, input, key).await?;
+    let mut response = (StatusCode::CREATED, Json(ticket)).into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// Tickets the caller may see, newest first, with keyset pagination (`after`).
+#[utoipa::path(get, path = "/tickets", tag = "tickets", params(TicketQuery),
+    responses((status = 200, body = Page<TicketView>), (status = 400, body = ErrorBody)))]
+async fn list_tickets(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<TicketQuery>,
+) -> Result<Json<Page<TicketView>>, ApiError> {
+    Ok(Json(state.services.list_tickets(&actor, q).await?))
+}
+
+/// One ticket with its conversation; staff also get the customer panel and internal notes.
+#[utoipa::path(get, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody)))]
+async fn get_ticket(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<TicketDetail>, ApiError> {
+    Ok(Json(state.services.ticket_detail(&actor, id).await?))
+}
+
+/// Change status, priority, owner, team, subject or tags.
+#[utoipa::path(patch, path = "/tickets/{id}", tag = "tickets", params(("id" = i64, Path)), request_body = TicketPatch,
+    responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_ticket(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(patch): ApiJson<TicketPatch>,
+) -> Result<Json<TicketDetail>, ApiError> {
+    Ok(Json(state.services.update_ticket(&actor, id, patch).await?))
+}
+
+/// Add a public reply or (staff) an internal note.
+#[utoipa::path(post, path = "/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path)), request_body = NewReply,
+    responses((status = 201, body = MessageView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn add_message(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<NewReply>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.services.add_message(&actor, id, input).await?),
+    ))
+}
+
+/// Hand the ticket to another tier, team or agent with a reason and a hand-off note.
+#[utoipa::path(post, path = "/tickets/{id}/escalate", tag = "tickets", params(("id" = i64, Path)), request_body = Escalation,
+    responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn escalate(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<Escalation>,
+) -> Result<Json<TicketDetail>, ApiError> {
+    Ok(Json(state.services.escalate(&actor, id, input).await?))
+}
+
+/// The ticket's audit log (staff).
+#[utoipa::path(get, path = "/tickets/{id}/events", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<EventView>), (status = 404, body = ErrorBody)))]
+async fn ticket_events(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<EventView>>, ApiError> {
+    Ok(Json(state.services.ticket_events(&actor, id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct UploadQuery {
+    /// The file's name as the customer sees it.
+    file_name: String,
+}
+
+/// Attach a file (the raw bytes as the body, at most 10 MB).
+#[utoipa::path(post, path = "/tickets/{id}/attachments", tag = "tickets", params(("id" = i64, Path), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = AttachmentView), (status = 413, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn upload_attachment(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<(StatusCode, Json<AttachmentView>), ApiError> {
+    let body = body.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "attachment_too_large",
+            "attachments are limited to 10 MB",
+        )
+        .field("body")
+    })?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let view = state
+        .services
+        .add_attachment(&actor, id, &q.file_name, content_type, body.to_vec())
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Download an attachment. Always as a download, never rendered inline, so an uploaded
+/// HTML file cannot run in heard's origin.
+#[utoipa::path(get, path = "/attachments/{id}", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+async fn download_attachment(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let (view, bytes) = state.services.attachment(&actor, id).await?;
+    let ascii_name: String = view
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii_name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,96 @@
+//! heard's HTTP adapter: the JSON API under `/api/v1` (Bearer token or session cookie
+//! with CSRF), `/healthz`, the OpenAPI document generated from the routes themselves,
+//! and the security headers every response carries. Handlers only translate: all
+//! rules live in `heard-services`.
+
+mod api;
+mod error;
+mod extract;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use heard_services::Services;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use error::ApiError;
+
+/// Largest JSON body accepted; attachments have their own, larger limit.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "heard", description = "The heard help desk API. Authenticate with `Authorization: Bearer TOKEN` (from `heard token create`) or a session cookie from `POST /api/v1/session` plus its `X-CSRF-Token` on writes. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`."),
+    components(schemas(error::ErrorBody, error::ErrorDetail)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+/// The whole application: API, health check, OpenAPI and security headers.
+pub fn router(services: Services) -> Router {
+    let state = AppState { services };
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::routes())
+        .split_for_parts();
+    let openapi_json = serde_json::to_string(&openapi).expect("the OpenAPI document serialises");
+    Router::new()
+        .nest("/api/v1", api.fallback(error::api_not_found))
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || async move {
+                ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone())
+            }),
+        )
+        .route("/healthz", axum::routing::get(api::health))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .with_state(state.clone())
+        .merge(heard_web::router(state.services))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ))
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    services: Services,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(services))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,91 @@
+//! Reading the labeled development sets (shared by `train` and `evaluate`).
+//! Both files are CSV with a header row; fields may be quoted with `""` escapes.
+
+use std::path::Path;
+
+/// Splits CSV text into records of fields (RFC 4180: quoted fields may hold commas,
+/// quotes doubled, and line breaks).
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    field.push('"');
+                    chars.next();
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field.push(c);
+            }
+        } else {
+            match c {
+                '"' => quoted = true,
+                ',' => row.push(std::mem::take(&mut field)),
+                '\r' => {}
+                '\n' => {
+                    row.push(std::mem::take(&mut field));
+                    rows.push(std::mem::take(&mut row));
+                }
+                _ => field.push(c),
+            }
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+/// (text, is_positive) pairs.
+pub type Labeled = Vec<(String, bool)>;
+
+fn read_table(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut rows = parse_csv(&text);
+    if rows.is_empty() {
+        return Err(format!("{}: empty", path.display()));
+    }
+    let header = rows.remove(0);
+    Ok((header, rows))
+}
+
+fn col(header: &[String], name: &str) -> Result<usize, String> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| format!("no column {name:?}"))
+}
+
+/// Stanford Politeness: positive = impolite.
+pub fn politeness(dir: &Path) -> Result<Labeled, String> {
+    let (h, rows) = read_table(&dir.join("politeness/politeness_quartiles.csv"))?;
+    let (t, l) = (col(&h, "text")?, col(&h, "label")?);
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.len() > t.max(l))
+        .map(|r| (r[t].clone(), r[l] == "impolite"))
+        .collect())
+}
+
+/// GoEmotions: positive = anger, annoyance or disapproval among the labels.
+pub fn goemotions(dir: &Path) -> Result<Labeled, String> {
+    let (h, rows) = read_table(&dir.join("goemotions/goemotions_test.csv"))?;
+    let (t, l) = (col(&h, "text")?, col(&h, "labels")?);
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.len() > t.max(l))
+        .map(|r| {
+            let pos = r[l]
+                .split('|')
+                .any(|x| matches!(x, "anger" | "annoyance" | "disapproval"));
+            (r[t].clone(), pos)
+        })
+        .collect())
+}

@@ -1,0 +1,212 @@
+//! Scores the labeled development sets and prints AUC and F1:
+//! `cargo run --release -p heard-language --example evaluate -- <labeled dir> [folds]`
+//!
+//! - politeness: impolite (positive) vs polite, ranked by 100 − tone score; F1 counts a
+//!   text as flagged when its score is below `TONE_FLAG_BELOW`.
+//! - goemotions: anger/annoyance/disapproval (positive) vs the rest, ranked by the
+//!   frustration score; F1 at `FRUSTRATED_AT`.
+//!
+//! Three rows per set: the rules alone (no learned model), the shipped scorer (whose
+//! model was trained on this very set, so it is optimistic), and k-fold cross-validation
+//! (rules plus a model trained without the fold being scored) — the honest estimate.
+
+mod common;
+
+use std::path::PathBuf;
+
+use heard_language::training::{FitOptions, LinearModel, Scorer, features, fit, logit};
+use heard_language::{FRUSTRATED_AT, TONE_FLAG_BELOW};
+
+fn auc(scores: &[(f64, bool)]) -> f64 {
+    let mut v: Vec<(f64, bool)> = scores.to_vec();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Mann–Whitney U with average ranks for ties.
+    let n = v.len();
+    let mut rank_sum_pos = 0.0;
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && v[j + 1].0 == v[i].0 {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for item in &v[i..=j] {
+            if item.1 {
+                rank_sum_pos += avg;
+            }
+        }
+        i = j + 1;
+    }
+    let pos = v.iter().filter(|x| x.1).count() as f64;
+    let neg = n as f64 - pos;
+    (rank_sum_pos - pos * (pos + 1.0) / 2.0) / (pos * neg)
+}
+
+fn f1(pred: &[(bool, bool)]) -> (f64, f64, f64) {
+    let tp = pred.iter().filter(|p| p.0 && p.1).count() as f64;
+    let fp = pred.iter().filter(|p| p.0 && !p.1).count() as f64;
+    let fne = pred.iter().filter(|p| !p.0 && p.1).count() as f64;
+    let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+    let recall = if tp + fne > 0.0 { tp / (tp + fne) } else { 0.0 };
+    let f = if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    };
+    (f, precision, recall)
+}
+
+/// Best F1 over all integer thresholds, for reference.
+fn best_f1(scores: &[(f64, bool)]) -> (f64, f64) {
+    (0..=100)
+        .map(|t| {
+            let p: Vec<(bool, bool)> = scores.iter().map(|&(s, y)| (s >= t as f64, y)).collect();
+            (f1(&p).0, t as f64)
+        })
+        .fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a })
+}
+
+enum Task {
+    Tone,
+    Frustration,
+}
+
+/// Ranking value (higher = more positive) for each text.
+fn score_all(scorer: &Scorer, task: &Task, texts: &[&str]) -> Vec<f64> {
+    texts
+        .iter()
+        .map(|t| match task {
+            Task::Tone => 100.0 - scorer.tone(t).score as f64,
+            Task::Frustration => scorer.frustration(t).score as f64,
+        })
+        .collect()
+}
+
+fn report(name: &str, task: &Task, scores: &[(f64, bool)]) {
+    let flag = |s: f64| match task {
+        Task::Tone => s > 100.0 - TONE_FLAG_BELOW as f64,
+        Task::Frustration => s >= FRUSTRATED_AT as f64,
+    };
+    let pred: Vec<(bool, bool)> = scores.iter().map(|&(s, y)| (flag(s), y)).collect();
+    let (f, p, r) = f1(&pred);
+    let (bf, bt) = best_f1(scores);
+    let bt = match task {
+        Task::Tone => format!("score < {}", 100.0 - bt + 1.0),
+        Task::Frustration => format!("score >= {bt}"),
+    };
+    println!(
+        "  {name:<28} AUC {:.3}   F1 {f:.3} (P {p:.3} R {r:.3})   best F1 {bf:.3} at {bt}",
+        auc(scores)
+    );
+}
+
+/// `HEARD_FIT=epochs,l2,learning_rate,min_docs` overrides the training options (for tuning).
+fn fit_options() -> FitOptions {
+    let mut o = FitOptions::default();
+    if let Ok(v) = std::env::var("HEARD_FIT") {
+        let p: Vec<f32> = v.split(',').filter_map(|x| x.parse().ok()).collect();
+        if p.len() == 4 {
+            o.epochs = p[0] as usize;
+            o.l2 = p[1];
+            o.learning_rate = p[2];
+            o.min_docs = p[3] as usize;
+        }
+    }
+    o
+}
+
+/// `HEARD_PARAMS=tone.model=30,frustration.scale=70` overrides `=name` signal weights.
+fn apply_params(scorer: &mut Scorer) {
+    if let Ok(v) = std::env::var("HEARD_PARAMS") {
+        for kv in v.split(',') {
+            if let Some((k, val)) = kv.split_once('=')
+                && let Some((file, name)) = k.split_once('.')
+                && let Ok(val) = val.parse()
+            {
+                scorer.set(file, name, val);
+            }
+        }
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(dir) = args.next() else {
+        eprintln!("usage: evaluate <labeled dir> [folds]");
+        std::process::exit(2);
+    };
+    let folds: usize = args.next().and_then(|f| f.parse().ok()).unwrap_or(5);
+    let dir = PathBuf::from(dir);
+    let sets = [
+        (
+            "politeness (impolite vs polite, tone)",
+            Task::Tone,
+            common::politeness(&dir),
+        ),
+        (
+            "goemotions (anger|annoyance|disapproval, frustration)",
+            Task::Frustration,
+            common::goemotions(&dir),
+        ),
+    ];
+    for (name, task, set) in sets {
+        let set = set.unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(1);
+        });
+        let pos = set.iter().filter(|x| x.1).count();
+        println!("{name}: {} texts, {pos} positive", set.len());
+        let texts: Vec<&str> = set.iter().map(|x| x.0.as_str()).collect();
+        let labels: Vec<bool> = set.iter().map(|x| x.1).collect();
+        let zip = |s: Vec<f64>| -> Vec<(f64, bool)> {
+            s.into_iter().zip(labels.iter().copied()).collect()
+        };
+
+        let empty = || Some(LinearModel::default());
+        let mut rules = match task {
+            Task::Tone => Scorer::new(empty(), None),
+            Task::Frustration => Scorer::new(None, empty()),
+        };
+        apply_params(&mut rules);
+        report("rules only", &task, &zip(score_all(&rules, &task, &texts)));
+        let mut shipped = Scorer::new(None, None);
+        apply_params(&mut shipped);
+        report(
+            "shipped (in-sample model)",
+            &task,
+            &zip(score_all(&shipped, &task, &texts)),
+        );
+
+        // k-fold: fold of item i is i mod k.
+        let feats: Vec<Vec<String>> = texts.iter().map(|t| features(t)).collect();
+        let mut cv = vec![0.0; texts.len()];
+        let mut cv_model = vec![0.0; texts.len()];
+        for k in 0..folds {
+            let train: Vec<(Vec<String>, bool)> = (0..texts.len())
+                .filter(|i| i % folds != k)
+                .map(|i| (feats[i].clone(), labels[i]))
+                .collect();
+            let model = fit(&train, &fit_options());
+            for i in (0..texts.len()).filter(|i| i % folds == k) {
+                cv_model[i] = logit(&model, texts[i]) as f64;
+            }
+            let model = Some(model);
+            let mut scorer = match task {
+                Task::Tone => Scorer::new(model, None),
+                Task::Frustration => Scorer::new(None, model),
+            };
+            apply_params(&mut scorer);
+            let held: Vec<usize> = (0..texts.len()).filter(|i| i % folds == k).collect();
+            let held_texts: Vec<&str> = held.iter().map(|&i| texts[i]).collect();
+            for (i, s) in held.iter().zip(score_all(&scorer, &task, &held_texts)) {
+                cv[*i] = s;
+            }
+        }
+        println!(
+            "  {:<28} AUC {:.3}",
+            format!("model alone, {folds}-fold CV"),
+            auc(&zip(cv_model))
+        );
+        report(&format!("rules + model, {folds}-fold CV"), &task, &zip(cv));
+    }
+}

@@ -1,0 +1,296 @@
+//! A small linear model over word and word-pair features, used beside the rules so that
+//! wording no rule names still moves a score — always with the words that moved it.
+//!
+//! File format (`*_model.tsv`): `bias<TAB>w` on the first data line, then `feature<TAB>w`.
+//! A feature is a word (`sorry`), a pair of adjacent words in one sentence (`sorry about`)
+//! or a sentence-initial word (`^ please`). Features count once per text (presence).
+
+use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use crate::text::Token;
+
+#[derive(Debug, Default, Clone)]
+pub struct LinearModel {
+    pub(crate) bias: f32,
+    weights: HashMap<String, (u32, f32)>,
+}
+
+/// One feature of the text that carries weight, at its first place in the text.
+#[derive(Debug, Clone)]
+pub(crate) struct Contribution {
+    pub sentence: u32,
+    pub start: usize,
+    pub end: usize,
+    pub weight: f32,
+}
+
+/// Word classes (from `classes.tsv`) that are also model features (`@insult`…): they let
+/// the model generalise from the words it saw to the words of the same class it did not.
+pub(crate) const MODEL_CLASSES: [&str; 6] = [
+    "emotion_neg",
+    "profanity",
+    "insult",
+    "negator",
+    "you",
+    "emphasis",
+];
+const NEGATOR_BIT: usize = 3;
+const MODEL_CLASS_FEATURES: [&str; 6] = [
+    "@emotion_neg",
+    "@profanity",
+    "@insult",
+    "@negator",
+    "@you",
+    "@emphasis",
+];
+
+/// Calls `f(feature, start, end)` for every feature occurrence of the unquoted tokens.
+fn each_feature(tokens: &[Token], mut f: impl FnMut(&str, u32, usize, usize)) {
+    let mut buf = String::with_capacity(48);
+    let mut prev: Option<&Token> = None;
+    // Words up to three after a negator in the same sentence are marked ("not angry" ->
+    // "!angry"), so negated words learn their own weight instead of the plain word's.
+    let mut negated_until: Option<(u32, usize)> = None;
+    for (n, t) in tokens.iter().filter(|t| !t.quoted).enumerate() {
+        let negated = negated_until.is_some_and(|(s, until)| s == t.sentence && n <= until);
+        if negated {
+            buf.clear();
+            buf.push('!');
+            buf.push_str(&t.norm);
+            f(&buf, t.sentence, t.start, t.end);
+        } else {
+            f(&t.norm, t.sentence, t.start, t.end);
+        }
+        for (i, name) in MODEL_CLASS_FEATURES.iter().enumerate() {
+            if t.classes & (1 << i) != 0 {
+                if negated && i != NEGATOR_BIT {
+                    buf.clear();
+                    buf.push('!');
+                    buf.push_str(name);
+                    f(&buf, t.sentence, t.start, t.end);
+                } else {
+                    f(name, t.sentence, t.start, t.end);
+                }
+            }
+        }
+        if t.classes & (1 << NEGATOR_BIT) != 0 || t.norm.ends_with("n't") {
+            negated_until = Some((t.sentence, n + 3));
+        }
+        match prev {
+            Some(p) if p.sentence == t.sentence => {
+                buf.clear();
+                buf.push_str(&p.norm);
+                buf.push(' ');
+                buf.push_str(&t.norm);
+                f(&buf, t.sentence, p.start, t.end);
+            }
+            _ => {
+                buf.clear();
+                buf.push_str("^ ");
+                buf.push_str(&t.norm);
+                f(&buf, t.sentence, t.start, t.end);
+            }
+        }
+        prev = Some(t);
+    }
+}
+
+/// The distinct features of a text, for training.
+pub(crate) fn feature_set(tokens: &[Token]) -> Vec<String> {
+    let mut seen = HashSet::default();
+    each_feature(tokens, |f, _, _, _| {
+        if !seen.contains(f) {
+            seen.insert(f.to_string());
+        }
+    });
+    let mut v: Vec<String> = seen.into_iter().collect();
+    v.sort();
+    v
+}
+
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl LinearModel {
+    pub(crate) fn parse(text: &str) -> Result<LinearModel, String> {
+        let mut m = LinearModel::default();
+        let mut first = true;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (k, v) = line
+                .rsplit_once('\t')
+                .ok_or_else(|| format!("line {}: expected feature<TAB>weight", n + 1))?;
+            let w: f32 = v
+                .parse()
+                .map_err(|_| format!("line {}: bad weight {v:?}", n + 1))?;
+            if first {
+                if k != "bias" {
+                    return Err("the first line must be the bias".into());
+                }
+                m.bias = w;
+                first = false;
+            } else {
+                let id = m.weights.len() as u32;
+                m.weights.insert(k.to_string(), (id, w));
+            }
+        }
+        Ok(m)
+    }
+
+    /// The logit and each weighted feature's contribution (first occurrence only, as in
+    /// training).
+    pub(crate) fn score(&self, tokens: &[Token]) -> (f32, Vec<Contribution>) {
+        let mut logit = self.bias;
+        let mut seen: HashSet<u32> = HashSet::default();
+        let mut contribs = Vec::new();
+        if self.weights.is_empty() {
+            return (logit, contribs);
+        }
+        each_feature(tokens, |f, sentence, start, end| {
+            if let Some(&(id, w)) = self.weights.get(f)
+                && seen.insert(id)
+            {
+                logit += w;
+                contribs.push(Contribution {
+                    sentence,
+                    start,
+                    end,
+                    weight: w,
+                });
+            }
+        });
+        (logit, contribs)
+    }
+
+    /// Writes the model in its file format, strongest features first.
+    pub fn to_tsv(&self, header: &str) -> String {
+        let mut out = String::new();
+        for l in header.lines() {
+            out.push_str("# ");
+            out.push_str(l);
+            out.push('\n');
+        }
+        out.push_str(&format!("bias\t{:.4}\n", self.bias));
+        let mut items: Vec<(&String, f32)> =
+            self.weights.iter().map(|(k, &(_, w))| (k, w)).collect();
+        items.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(b.0)));
+        for (k, w) in items {
+            out.push_str(&format!("{k}\t{w:.4}\n"));
+        }
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.weights.is_empty()
+    }
+}
+
+/// Options for [`fit`].
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    pub epochs: usize,
+    pub l2: f32,
+    pub learning_rate: f32,
+    /// Features seen in fewer documents are dropped before training (they do not generalise).
+    pub min_docs: usize,
+    /// Keep at most this many features, strongest first.
+    pub max_features: usize,
+    /// Drop features whose final weight is smaller than this.
+    pub min_weight: f32,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            epochs: 6,
+            l2: 3e-3,
+            learning_rate: 0.05,
+            min_docs: 3,
+            max_features: 4000,
+            min_weight: 0.05,
+        }
+    }
+}
+
+/// Logistic regression with AdaGrad and L2, classes weighted to balance, over presence
+/// features. Deterministic: documents are visited in a fixed shuffled order.
+pub fn fit(docs: &[(Vec<String>, bool)], opts: &FitOptions) -> LinearModel {
+    let mut df: HashMap<&str, usize> = HashMap::default();
+    for (fs, _) in docs {
+        for f in fs {
+            *df.entry(f.as_str()).or_default() += 1;
+        }
+    }
+    let mut names: Vec<&str> = df
+        .iter()
+        .filter(|&(_, &n)| n >= opts.min_docs)
+        .map(|(&k, _)| k)
+        .collect();
+    names.sort();
+    let ids: HashMap<&str, usize> = names.iter().enumerate().map(|(i, &k)| (k, i)).collect();
+    let encoded: Vec<(Vec<usize>, bool)> = docs
+        .iter()
+        .map(|(fs, y)| {
+            (
+                fs.iter()
+                    .filter_map(|f| ids.get(f.as_str()).copied())
+                    .collect(),
+                *y,
+            )
+        })
+        .collect();
+    let pos = encoded.iter().filter(|d| d.1).count().max(1) as f32;
+    let neg = encoded.iter().filter(|d| !d.1).count().max(1) as f32;
+    let n = encoded.len() as f32;
+    let (wpos, wneg) = (n / (2.0 * pos), n / (2.0 * neg));
+
+    let mut w = vec![0f32; names.len()];
+    let mut g2 = vec![1e-6f32; names.len()];
+    let mut b = 0f32;
+    let mut gb = 1e-6f32;
+    // A fixed permutation (multiplicative hashing) keeps training reproducible without a
+    // random-number dependency.
+    let mut order: Vec<usize> = (0..encoded.len()).collect();
+    order.sort_by_key(|&i| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7);
+    for _ in 0..opts.epochs {
+        for &i in &order {
+            let (fs, y) = &encoded[i];
+            let z = b + fs.iter().map(|&f| w[f]).sum::<f32>();
+            let p = sigmoid(z);
+            let cw = if *y { wpos } else { wneg };
+            let g = cw * (p - if *y { 1.0 } else { 0.0 });
+            gb += g * g;
+            b -= opts.learning_rate * g / gb.sqrt();
+            for &f in fs {
+                let gf = g + opts.l2 * w[f];
+                g2[f] += gf * gf;
+                w[f] -= opts.learning_rate * gf / g2[f].sqrt();
+            }
+        }
+    }
+    let mut kept: Vec<(usize, f32)> = w
+        .iter()
+        .enumerate()
+        .filter(|&(_, &x)| x.abs() >= opts.min_weight)
+        .map(|(i, &x)| (i, x))
+        .collect();
+    kept.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    kept.truncate(opts.max_features);
+    let mut m = LinearModel {
+        bias: b,
+        weights: HashMap::default(),
+    };
+    for (i, x) in kept {
+        let id = m.weights.len() as u32;
+        m.weights.insert(names[i].to_string(), (id, x));
+    }
+    m
+}

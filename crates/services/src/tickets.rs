@@ -1,0 +1,1006 @@
+//! Ticket use cases: open, read, list, change, reply, note, escalate, attach.
+
+use crate::auth::sha256_hex;
+use crate::views::*;
+use crate::{Actor, Result, ServiceError, Services};
+use heard_domain::ticket::message_body;
+use heard_domain::{Channel, Invalid, MessageKind, Priority, Status, Subject, Tag, TicketFacts};
+use heard_store::{
+    Created, ListTickets, NewAttachment, NewEvent, NewMessage, NewTicket, StoreError, TicketRow,
+    TicketState, TicketWrite,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+/// Largest attachment accepted, in bytes.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicket {
+    pub subject: String,
+    /// The customer's account of the problem, in their words.
+    pub body: String,
+    /// The same message as HTML, when the source had HTML; it is sanitised.
+    pub body_html: Option<String>,
+    pub priority: Option<String>,
+    pub channel: Option<String>,
+    /// Staff opening a ticket on a customer's behalf name the customer by e-mail
+    /// (created on first contact) or id.
+    pub requester_email: Option<String>,
+    pub requester_name: Option<String>,
+    pub requester_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketPatch {
+    pub subject: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    /// `null` unassigns.
+    #[serde(default, with = "crate::people::double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<Option<i64>>,
+    pub team_id: Option<i64>,
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReply {
+    pub body: String,
+    pub body_html: Option<String>,
+    /// An internal note, never shown to the customer.
+    #[serde(default)]
+    pub internal: bool,
+    pub channel: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    pub to_team_id: Option<i64>,
+    /// 1–3; defaults to one tier up when no team is named.
+    pub to_tier: Option<i64>,
+    pub to_assignee_id: Option<i64>,
+    /// Why this needs someone else (e.g. "needs a database fix").
+    pub reason: String,
+    /// What the receiver must know so the customer never repeats themselves.
+    pub handoff_note: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketQuery {
+    /// Comma-separated statuses, e.g. `new,open`.
+    pub status: Option<String>,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub tag: Option<String>,
+    /// The `next_after` of the previous page (newest-first order).
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+    /// `newest` (default) or `due`: what is due soonest first, weighted by how upset the
+    /// customer is — the agent's queue.
+    pub order: Option<String>,
+    /// The `next_cursor` of the previous page (due order).
+    pub cursor: Option<String>,
+}
+
+fn facts(t: &TicketRow) -> TicketFacts {
+    TicketFacts {
+        requester_id: t.requester_id,
+        organization_id: t.organization_id,
+        team_id: t.team_id,
+        assignee_id: t.assignee_id,
+    }
+}
+
+fn state(t: &TicketRow) -> TicketState {
+    TicketState {
+        subject: t.subject.clone(),
+        status: t.status.clone(),
+        priority: t.priority.clone(),
+        assignee_id: t.assignee_id,
+        team_id: t.team_id,
+        tier: t.tier,
+        transfers: t.transfers,
+        frustration_score: t.frustration_score,
+        frustration_level: t.frustration_level.clone(),
+        abusive: t.abusive,
+        repeats: t.repeats,
+        policy_id: t.policy_id.clone(),
+        next_update_due: t.next_update_due,
+        due_at: t.due_at,
+        queue_rank: t.queue_rank,
+        next_alert_at: t.next_alert_at,
+    }
+}
+
+/// What a use case decided to do to a ticket.
+pub(crate) struct Change {
+    pub state: TicketState,
+    pub tags: Option<Vec<String>>,
+    pub message: Option<NewMessage>,
+    pub events: Vec<NewEvent>,
+}
+
+impl Change {
+    /// No change yet: the ticket's state as it is.
+    pub fn of(t: &TicketRow) -> Change {
+        Change {
+            state: state(t),
+            tags: None,
+            message: None,
+            events: Vec::new(),
+        }
+    }
+}
+
+fn event(actor: &Actor, kind: &str, data: serde_json::Value) -> NewEvent {
+    NewEvent {
+        actor_id: Some(actor.user_id),
+        kind: kind.into(),
+        data,
+    }
+}
+
+fn parse_status(s: &str) -> Result<Status> {
+    Ok(s.parse::<Status>()?)
+}
+
+/// Sanitises untrusted HTML once, on the way in, so every later reader gets safe HTML.
+fn clean_html(html: Option<&str>) -> Result<Option<String>> {
+    match html {
+        None => Ok(None),
+        Some(h) if h.len() > 1_000_000 => Err(ServiceError::invalid(
+            "body_html",
+            "body_too_long",
+            "HTML bodies are limited to 1 MB",
+        )),
+        Some(h) => Ok(Some(ammonia::clean(h))),
+    }
+}
+
+/// A retried write: reload and decide again when someone else changed the ticket first.
+/// Every round lets at least one of the racing writers commit, so this bounds how many
+/// may write the same ticket at the same instant before one is told to try again.
+const ATTEMPTS: usize = 64;
+
+/// A short random pause before retrying, so racing writers spread out.
+/// The first attempt goes straight through: writes that race nobody never wait.
+async fn back_off(attempt: usize) {
+    if attempt == 0 {
+        return;
+    }
+    let jitter = rand::random_range(0..=(attempt as u64).min(10));
+    tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
+}
+
+impl Services {
+    /// The ticket if `actor` may see it; otherwise exactly what a missing ticket gives.
+    pub async fn visible_ticket(&self, actor: &Actor, id: i64) -> Result<TicketRow> {
+        match self.store.ticket(id).await? {
+            Some(t) if actor.can_see_ticket(&facts(&t)) => Ok(t),
+            _ => Err(ServiceError::not_found("ticket", "ticket_not_found")),
+        }
+    }
+
+    async fn staff_member(&self, id: i64, field: &'static str) -> Result<()> {
+        match self.store.user(id).await? {
+            Some(u) if u.role != "customer" && u.active => Ok(()),
+            _ => Err(ServiceError::invalid(
+                field,
+                "agent_not_found",
+                format!("agent {id} does not exist or is inactive"),
+            )),
+        }
+    }
+
+    async fn existing_team(&self, id: i64, field: &'static str) -> Result<()> {
+        match self.store.team(id).await? {
+            Some(_) => Ok(()),
+            None => Err(ServiceError::invalid(
+                field,
+                "team_not_found",
+                format!("team {id} does not exist"),
+            )),
+        }
+    }
+
+    /// Where new requests land when nobody names a team: the `default_team_id` setting,
+    /// else the first team.
+    async fn default_team(&self) -> Result<Option<i64>> {
+        if let Some(id) = self
+            .store
+            .setting("default_team_id")
+            .await?
+            .and_then(|v| v.parse().ok())
+        {
+            return Ok(Some(id));
+        }
+        Ok(self.store.teams().await?.first().map(|t| t.id))
+    }
+
+    /// Opens a ticket. Returns the ticket and whether this was a replay of an earlier
+    /// request with the same `Idempotency-Key` (which then opened nothing new).
+    pub async fn create_ticket(
+        &self,
+        actor: &Actor,
+        input: CreateTicket,
+        idempotency_key: Option<&str>,
+    ) -> Result<(TicketDetail, bool)> {
+        let subject = Subject::parse(&input.subject)?;
+        let body = message_body(&input.body)?;
+        let body_html = clean_html(input.body_html.as_deref())?;
+        let priority = input
+            .priority
+            .as_deref()
+            .map(str::parse::<Priority>)
+            .transpose()?
+            .unwrap_or(Priority::Normal);
+        let tags = Tag::parse_all(&input.tags)?;
+        let key = match idempotency_key {
+            Some(k) if k.is_empty() || k.len() > 200 => {
+                return Err(ServiceError::invalid(
+                    "Idempotency-Key",
+                    "invalid_idempotency_key",
+                    "an Idempotency-Key has 1 to 200 characters",
+                ));
+            }
+            k => k,
+        };
+
+        let (requester, default_channel) = if actor.is_staff() {
+            let requester = match (input.requester_id, input.requester_email.as_deref()) {
+                (Some(id), _) => match self.store.user(id).await? {
+                    Some(u) if u.role == "customer" => u,
+                    _ => {
+                        return Err(ServiceError::invalid(
+                            "requester_id",
+                            "customer_not_found",
+                            format!("customer {id} does not exist"),
+                        ));
+                    }
+                },
+                (None, Some(email)) => self
+                    .customer_for_email(email, input.requester_name.as_deref())
+                    .await
+                    .map_err(|e| match e {
+                        ServiceError::Invalid(i) => ServiceError::Invalid(Invalid {
+                            field: Some("requester_email"),
+                            ..i
+                        }),
+                        other => other,
+                    })?,
+                (None, None) => {
+                    return Err(ServiceError::invalid(
+                        "requester_email",
+                        "missing_requester",
+                        "staff opening a ticket name the customer: requester_email or requester_id",
+                    ));
+                }
+            };
+            (requester, Channel::Api)
+        } else {
+            if input.requester_email.is_some()
+                || input.requester_id.is_some()
+                || input.assignee_id.is_some()
+                || input.team_id.is_some()
+            {
+                return Err(ServiceError::forbidden(
+                    "customers open tickets for themselves; requester, team and assignee are set by the help desk",
+                ));
+            }
+            let me = self
+                .store
+                .user(actor.user_id)
+                .await?
+                .ok_or(ServiceError::Unauthenticated)?;
+            (me, Channel::Portal)
+        };
+        let channel = input
+            .channel
+            .as_deref()
+            .map(str::parse::<Channel>)
+            .transpose()?
+            .unwrap_or(default_channel);
+        let team_id = match input.team_id {
+            Some(t) => {
+                self.existing_team(t, "team_id").await?;
+                Some(t)
+            }
+            None => self.default_team().await?,
+        };
+        if let Some(a) = input.assignee_id {
+            self.staff_member(a, "assignee_id").await?;
+        }
+        let status = if input.assignee_id.is_some() {
+            Status::Open
+        } else {
+            Status::New
+        };
+        let request_hash = sha256_hex(serde_json::to_string(&input).unwrap_or_default().as_bytes());
+        let care = self.inbound_care(actor, None, requester.id, &body).await?;
+        let book = self.policy_book().await?;
+        let policy = Self::select_policy(
+            &book,
+            priority.as_str(),
+            channel.as_str(),
+            team_id,
+            requester.organization_id,
+        );
+        let mut events = vec![event(
+            actor,
+            "created",
+            json!({"channel": channel.as_str(), "priority": priority.as_str(), "team_id": team_id,
+                   "assignee_id": input.assignee_id, "requester_id": requester.id, "policy": policy,
+                   "frustration": care.frustration.score}),
+        )];
+        events.extend(care.events);
+        let now = self.now();
+        let mut state = TicketState {
+            subject: subject.into_inner(),
+            status: status.as_str().into(),
+            priority: priority.as_str().into(),
+            assignee_id: input.assignee_id,
+            team_id,
+            tier: 1,
+            transfers: 0,
+            frustration_score: Some(care.frustration.score as i64),
+            frustration_level: Some(crate::care::level_name(care.frustration.level)),
+            abusive: care.frustration.abusive,
+            repeats: 0,
+            policy_id: None,
+            next_update_due: None,
+            due_at: None,
+            queue_rank: 0,
+            next_alert_at: None,
+        };
+        self.settle_time(None, &mut state, &events, now).await?;
+        let new = NewTicket {
+            state,
+            channel: channel.as_str().into(),
+            requester_id: requester.id,
+            organization_id: requester.organization_id,
+            tags: tags.iter().map(|t| t.as_str().to_string()).collect(),
+            message: NewMessage {
+                author_id: requester.id,
+                kind: MessageKind::Public.as_str().into(),
+                channel: channel.as_str().into(),
+                body_text: body,
+                body_html,
+                analysis: Some(json!({"frustration": care.frustration}).to_string()),
+            },
+            events,
+            idempotency: key.map(|k| (actor.user_id, k.to_string(), request_hash)),
+        };
+        let mut attempt = 0;
+        let created = loop {
+            attempt += 1;
+            match self.store.create_ticket(&new, now).await {
+                // A concurrent request with the same key won the race: replay its ticket.
+                Err(StoreError::Duplicate(_))
+                    if new.idempotency.is_some() && attempt < ATTEMPTS =>
+                {
+                    continue;
+                }
+                other => break other?,
+            }
+        };
+        let (id, replayed) = match created {
+            Created::New(id) => (id, false),
+            Created::Replayed {
+                ticket_id,
+                same_request: true,
+            } => (ticket_id, true),
+            Created::Replayed {
+                same_request: false,
+                ..
+            } => {
+                return Err(ServiceError::conflict(
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was already used for a different request",
+                ));
+            }
+        };
+        Ok((self.ticket_detail(actor, id).await?, replayed))
+    }
+
+    pub async fn ticket_detail(&self, actor: &Actor, id: i64) -> Result<TicketDetail> {
+        let t = self.visible_ticket(actor, id).await?;
+        let staff = actor.is_staff();
+        let messages = self
+            .store
+            .messages(id, staff)
+            .await?
+            .into_iter()
+            .map(|m| MessageView::new(m, staff))
+            .collect();
+        let attachments = self
+            .store
+            .attachments(id)
+            .await?
+            .into_iter()
+            .map(AttachmentView::from)
+            .collect();
+        let customer = if staff {
+            let profile = self.customer_view(t.requester_id).await?;
+            let rows = self
+                .store
+                .tickets(
+                    &heard_domain::access::TicketScope::All,
+                    &ListTickets {
+                        requester_id: Some(t.requester_id),
+                        limit: 11,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            let mut other_tickets = Vec::new();
+            for r in rows.into_iter().filter(|r| r.id != id).take(10) {
+                let tags = self.store.tags_of(r.id).await?;
+                other_tickets.push(TicketView::from_row(r, tags, true));
+            }
+            Some(CustomerPanel {
+                profile,
+                other_tickets,
+            })
+        } else {
+            None
+        };
+        let clocks = self.ticket_clocks(&t).await?;
+        let promise = clocks
+            .promise
+            .as_ref()
+            .filter(|p| p.active)
+            .map(|p| json!({"due_at": p.due_at, "at_risk": p.at_risk}));
+        let sla = staff.then(|| serde_json::to_value(&clocks).unwrap_or_default());
+        let tags = self.store.tags_of(id).await?;
+        let mut ticket = TicketView::from_row(t, tags, staff);
+        // The stored promise was settled at the last write; the clocks are as of now.
+        ticket.next_update_due = clocks.next_update_due.map(|d| rfc3339(d.as_millisecond()));
+        // Said as the customer reads it, in their own time zone when we know it.
+        let zone = self
+            .store
+            .user(ticket.requester.id)
+            .await?
+            .and_then(|u| u.time_zone)
+            .unwrap_or_else(|| "UTC".into());
+        let next_update_due_local = clocks
+            .next_update_due
+            .and_then(|d| heard_sla::customer_local_time(d, &zone).ok());
+        Ok(TicketDetail {
+            ticket,
+            messages,
+            attachments,
+            customer,
+            sla,
+            promise,
+            next_update_due_local,
+        })
+    }
+
+    pub async fn list_tickets(&self, actor: &Actor, q: TicketQuery) -> Result<Page<TicketView>> {
+        let limit = crate::page_limit(q.limit)?;
+        let by_due = match q.order.as_deref() {
+            None | Some("newest") => false,
+            Some("due") => true,
+            Some(_) => {
+                return Err(ServiceError::invalid(
+                    "order",
+                    "invalid_order",
+                    "order is newest or due",
+                ));
+            }
+        };
+        let after_rank = match q.cursor.as_deref() {
+            None => None,
+            Some(c) => Some(
+                c.split_once('.')
+                    .and_then(|(r, i)| Some((r.parse().ok()?, i.parse().ok()?)))
+                    .ok_or_else(|| {
+                        ServiceError::invalid(
+                            "cursor",
+                            "invalid_cursor",
+                            "pass the next_cursor of the previous page",
+                        )
+                    })?,
+            ),
+        };
+        let statuses = match q.status.as_deref() {
+            None | Some("") => vec![],
+            Some(list) => list
+                .split(',')
+                .map(|s| parse_status(s.trim()).map(|s| s.as_str().to_string()))
+                .collect::<Result<Vec<_>>>()?,
+        };
+        let tag = q
+            .tag
+            .as_deref()
+            .map(Tag::parse)
+            .transpose()?
+            .map(|t| t.as_str().to_string());
+        let rows = self
+            .store
+            .tickets(
+                &actor.ticket_scope(),
+                &ListTickets {
+                    statuses,
+                    team_id: q.team_id,
+                    assignee_id: q.assignee_id,
+                    requester_id: q.requester_id,
+                    organization_id: q.organization_id,
+                    tag,
+                    before_id: q.after,
+                    by_due,
+                    after_rank,
+                    limit,
+                },
+            )
+            .await?;
+        let next_cursor = (by_due && rows.len() as i64 == limit)
+            .then(|| rows.last().map(|r| format!("{}.{}", r.queue_rank, r.id)))
+            .flatten();
+        let mut items = Vec::with_capacity(rows.len());
+        for r in rows {
+            let tags = self.store.tags_of(r.id).await?;
+            items.push(TicketView::from_row(r, tags, actor.is_staff()));
+        }
+        let mut page = Page::new(items, limit, |t| t.id);
+        if by_due {
+            page.next_after = None;
+            page.next_cursor = next_cursor;
+        }
+        Ok(page)
+    }
+
+    /// Loads a visible ticket, lets `decide` say what changes, settles the service-level
+    /// columns from the resulting event log and writes it all in one transaction; reloads
+    /// and decides again when someone else changed the ticket first. Returns the id of the
+    /// message written, if any.
+    pub(crate) async fn with_ticket(
+        &self,
+        actor: &Actor,
+        id: i64,
+        decide: impl Fn(&TicketRow, i64) -> Result<Change>,
+    ) -> Result<Option<i64>> {
+        for attempt in 0..ATTEMPTS {
+            back_off(attempt).await;
+            let t = self.visible_ticket(actor, id).await?;
+            let now = self.now();
+            let mut change = decide(&t, now)?;
+            if change.events.is_empty() && change.message.is_none() {
+                return Ok(None);
+            }
+            self.settle_time(Some(id), &mut change.state, &change.events, now)
+                .await?;
+            let write = TicketWrite {
+                id,
+                expected_version: t.version,
+                state: change.state,
+                tags: change.tags,
+                message: change.message,
+                events: change.events,
+            };
+            match self.store.write_ticket(&write, now).await {
+                Err(StoreError::Stale) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Err(StoreError::Stale.into())
+    }
+
+    /// Changes status, priority, owner, team, subject or tags, logging one event per change.
+    pub async fn update_ticket(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: TicketPatch,
+    ) -> Result<TicketDetail> {
+        if let Some(team) = patch.team_id {
+            self.existing_team(team, "team_id").await?;
+        }
+        if let Some(Some(a)) = patch.assignee_id {
+            self.staff_member(a, "assignee_id").await?;
+        }
+        let tags = patch.tags.as_deref().map(Tag::parse_all).transpose()?;
+        let tags: Option<Vec<String>> =
+            tags.map(|t| t.iter().map(|t| t.as_str().to_string()).collect());
+        let before_tags = self.store.tags_of(id).await?;
+        let book = self.policy_book().await?;
+        self.with_ticket(actor, id, |t, _now| {
+            if !actor.may_manage_tickets() {
+                let only_solving = patch.status.as_deref() == Some("resolved")
+                    && patch.subject.is_none()
+                    && patch.priority.is_none()
+                    && patch.assignee_id.is_none()
+                    && patch.team_id.is_none()
+                    && patch.tags.is_none();
+                if !only_solving {
+                    return Err(ServiceError::forbidden(
+                        "customers may only mark their request as solved (status: resolved)",
+                    ));
+                }
+            }
+            let mut c = Change::of(t);
+            if let Some(s) = &patch.subject {
+                c.state.subject = Subject::parse(s)?.into_inner();
+                if c.state.subject != t.subject {
+                    c.events.push(event(
+                        actor,
+                        "subject_changed",
+                        json!({"from": t.subject, "to": c.state.subject}),
+                    ));
+                }
+            }
+            if let Some(s) = &patch.status {
+                let from = parse_status(&t.status)?;
+                let to = from.transition(parse_status(s)?)?;
+                c.state.status = to.as_str().into();
+                c.events.push(event(
+                    actor,
+                    "status_changed",
+                    json!({"from": from.as_str(), "to": to.as_str()}),
+                ));
+            }
+            if let Some(p) = &patch.priority {
+                c.state.priority = p.parse::<Priority>()?.as_str().into();
+                if c.state.priority != t.priority {
+                    c.events.push(event(
+                        actor,
+                        "priority_changed",
+                        json!({"from": t.priority, "to": c.state.priority}),
+                    ));
+                }
+            }
+            if let Some(team) = patch.team_id
+                && Some(team) != t.team_id
+            {
+                c.state.team_id = Some(team);
+                c.events.push(event(
+                    actor,
+                    "team_changed",
+                    json!({"from": t.team_id, "to": team}),
+                ));
+            }
+            if let Some(assignee) = patch.assignee_id
+                && assignee != t.assignee_id
+            {
+                c.state.assignee_id = assignee;
+                c.events.push(event(
+                    actor,
+                    "assigned",
+                    json!({"from": t.assignee_id, "to": assignee}),
+                ));
+            }
+            if let Some(tags) = &tags
+                && *tags != before_tags
+            {
+                c.events.push(event(
+                    actor,
+                    "tags_changed",
+                    json!({"from": before_tags, "to": tags}),
+                ));
+                c.tags = Some(tags.clone());
+            }
+            // A new priority or team may fall under another policy; the clocks keep
+            // their elapsed time and count on under the new targets.
+            let policy = Self::select_policy(
+                &book,
+                &c.state.priority,
+                &t.channel,
+                c.state.team_id,
+                t.organization_id,
+            );
+            if t.policy_id.as_deref().is_some_and(|p| p != policy) {
+                c.events.push(event(
+                    actor,
+                    "policy_changed",
+                    json!({"from": t.policy_id, "to": policy}),
+                ));
+            }
+            Ok(c)
+        })
+        .await?;
+        self.ticket_detail(actor, id).await
+    }
+
+    /// A public reply or an internal note. A customer writing reopens a solved ticket or
+    /// hands back one that waited on them; an agent's first public reply opens a new one.
+    /// Customers' messages are scored for frustration and repeats; replies get a tone
+    /// review. Neither blocks the message.
+    pub async fn add_message(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: NewReply,
+    ) -> Result<MessageView> {
+        let body = message_body(&input.body)?;
+        let body_html = clean_html(input.body_html.as_deref())?;
+        let kind = if input.internal {
+            MessageKind::Internal
+        } else {
+            MessageKind::Public
+        };
+        let channel = match input.channel.as_deref() {
+            Some(c) => c.parse::<Channel>()?,
+            None if actor.is_staff() => Channel::Api,
+            None => Channel::Portal,
+        };
+        let t = self.visible_ticket(actor, id).await?;
+        if !actor.can_see_message(kind) {
+            return Err(ServiceError::forbidden(
+                "customers cannot write internal notes",
+            ));
+        }
+        let from_customer = actor.user_id == t.requester_id && kind == MessageKind::Public;
+        let care = if from_customer {
+            Some(
+                self.inbound_care(actor, Some(id), t.requester_id, &body)
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let tone = if actor.is_staff() && kind == MessageKind::Public {
+            Some(self.reply_tone(t.requester_id, &body).await?)
+        } else {
+            None
+        };
+        let analysis = match (&care, &tone) {
+            (Some(c), _) => Some(json!({"frustration": c.frustration}).to_string()),
+            (_, Some(r)) => Some(json!({"tone": r}).to_string()),
+            _ => None,
+        };
+        let message_id = self
+            .with_ticket(actor, id, |t, _now| {
+                let from = parse_status(&t.status)?;
+                let to = match (actor.is_staff(), kind) {
+                    (_, MessageKind::Internal) => from,
+                    (false, MessageKind::Public) => from.after_customer_message()?,
+                    (true, MessageKind::Public) => {
+                        if from == Status::Closed {
+                            return Err(ServiceError::conflict("ticket_closed", "this ticket is closed; open a follow-up instead"));
+                        }
+                        from.after_agent_reply()
+                    }
+                };
+                let mut c = Change::of(t);
+                c.state.status = to.as_str().into();
+                // The status moves first, so a message that reopens a ticket starts the
+                // reopened ticket's reply clock.
+                if to != from {
+                    c.events.push(event(actor, "status_changed", json!({"from": from.as_str(), "to": to.as_str(), "because": "message"})));
+                }
+                let mut data = json!({"by": if actor.is_staff() { "staff" } else { "customer" }, "channel": channel.as_str()});
+                if let Some(care) = &care {
+                    data["frustration"] = json!(care.frustration.score);
+                    c.state.frustration_score = Some(care.frustration.score as i64);
+                    c.state.frustration_level = Some(crate::care::level_name(care.frustration.level));
+                    c.state.abusive |= care.frustration.abusive;
+                    c.state.repeats += care.restates.is_some() as i64;
+                }
+                if let Some(review) = &tone {
+                    data["tone_score"] = json!(review.score);
+                    data["tone_findings"] = json!(review.findings.iter().map(|f| f.kind).collect::<Vec<_>>());
+                }
+                c.events.push(event(actor, if kind == MessageKind::Internal { "noted" } else { "replied" }, data));
+                if let Some(care) = &care {
+                    c.events.extend(care.events.iter().cloned());
+                }
+                c.message = Some(NewMessage {
+                    author_id: actor.user_id,
+                    kind: kind.as_str().into(),
+                    channel: channel.as_str().into(),
+                    body_text: body.clone(),
+                    body_html: body_html.clone(),
+                    analysis: analysis.clone(),
+                });
+                Ok(c)
+            })
+            .await?
+            .ok_or_else(|| ServiceError::Internal("message id missing".into()))?;
+        let written = self
+            .store
+            .messages(id, true)
+            .await?
+            .into_iter()
+            .find(|m| m.id == message_id);
+        written
+            .map(|m| MessageView::new(m, actor.is_staff()))
+            .ok_or_else(|| ServiceError::Internal("message vanished".into()))
+    }
+
+    /// Hands a ticket to another tier or team with a reason and a hand-off note, so the
+    /// receiver starts from what is known and the customer repeats nothing.
+    pub async fn escalate(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: Escalation,
+    ) -> Result<TicketDetail> {
+        if let Some(team) = input.to_team_id {
+            self.existing_team(team, "to_team_id").await?;
+        }
+        if let Some(a) = input.to_assignee_id {
+            self.staff_member(a, "to_assignee_id").await?;
+        }
+        self.with_ticket(actor, id, |t, _now| {
+            if !actor.may_manage_tickets() {
+                return Err(ServiceError::forbidden("only staff escalate tickets"));
+            }
+            let reason = input.reason.trim();
+            if reason.is_empty() || reason.chars().count() > 500 {
+                return Err(ServiceError::invalid("reason", "missing_reason", "say in up to 500 characters why this needs someone else"));
+            }
+            let note = heard_domain::handoff::note(&input.handoff_note, &t.subject)?;
+            let status = parse_status(&t.status)?;
+            if !status.is_open() {
+                return Err(ServiceError::conflict("ticket_not_open", format!("a {status} ticket cannot be escalated")));
+            }
+            let to_tier = match input.to_tier {
+                Some(n) => heard_domain::Tier::new(n).map_err(|e| Invalid { field: Some("to_tier"), ..e })?.get() as i64,
+                None if input.to_team_id.is_none() && input.to_assignee_id.is_none() => (t.tier + 1).min(3),
+                None => t.tier,
+            };
+            let to_team = input.to_team_id.or(t.team_id);
+            if to_team == t.team_id && to_tier == t.tier && input.to_assignee_id.is_none() {
+                return Err(ServiceError::invalid("to_tier", "nowhere_to_escalate", "name another team, tier or agent to hand this ticket to"));
+            }
+            let mut c = Change::of(t);
+            c.state.team_id = to_team;
+            c.state.tier = to_tier;
+            c.state.assignee_id = input.to_assignee_id;
+            c.state.transfers = t.transfers + 1;
+            c.events.push(event(
+                actor,
+                "escalated",
+                json!({"from_team_id": t.team_id, "to_team_id": to_team, "from_tier": t.tier, "to_tier": to_tier,
+                       "from_assignee_id": t.assignee_id, "to_assignee_id": input.to_assignee_id,
+                       "reason": reason, "handoff_note": note}),
+            ));
+            c.message = Some(NewMessage {
+                author_id: actor.user_id,
+                kind: MessageKind::Internal.as_str().into(),
+                channel: Channel::Api.as_str().into(),
+                body_text: format!("Hand-off ({reason}):\n{note}"),
+                body_html: None,
+                analysis: None,
+            });
+            Ok(c)
+        })
+        .await?;
+        // The escalating agent may no longer see the ticket (another team's now).
+        match self.ticket_detail(actor, id).await {
+            Err(ServiceError::NotFound { .. }) => {
+                self.ticket_detail(&self.supervisor_view(actor), id).await
+            }
+            other => other,
+        }
+    }
+
+    /// An actor with an unrestricted view, for answering the one who just handed a
+    /// ticket away with the state they produced.
+    fn supervisor_view(&self, actor: &Actor) -> Actor {
+        Actor {
+            role: heard_domain::Role::Supervisor,
+            ..actor.clone()
+        }
+    }
+
+    pub async fn ticket_events(&self, actor: &Actor, id: i64) -> Result<Vec<EventView>> {
+        self.visible_ticket(actor, id).await?;
+        if !actor.is_staff() {
+            return Err(ServiceError::not_found("ticket", "ticket_not_found"));
+        }
+        Ok(self
+            .store
+            .events(id)
+            .await?
+            .into_iter()
+            .map(EventView::from)
+            .collect())
+    }
+
+    pub async fn add_attachment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        file_name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<AttachmentView> {
+        self.visible_ticket(actor, id).await?;
+        let file_name = file_name
+            .trim()
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .to_string();
+        if file_name.is_empty()
+            || file_name.chars().count() > 255
+            || file_name.chars().any(char::is_control)
+        {
+            return Err(ServiceError::invalid(
+                "file_name",
+                "invalid_file_name",
+                "name the file in 1 to 255 characters",
+            ));
+        }
+        if bytes.is_empty() {
+            return Err(ServiceError::invalid(
+                "body",
+                "empty_attachment",
+                "the file is empty",
+            ));
+        }
+        if bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(ServiceError::invalid(
+                "body",
+                "attachment_too_large",
+                "attachments are limited to 10 MB",
+            ));
+        }
+        let content_type = if content_type.is_empty() || content_type.len() > 200 {
+            "application/octet-stream"
+        } else {
+            content_type
+        };
+        let sha256 = sha256_hex(&bytes);
+        let events = [event(
+            actor,
+            "attached",
+            json!({"file_name": file_name, "size": bytes.len(), "sha256": sha256}),
+        )];
+        let attachment_id = self
+            .store
+            .add_attachment(
+                &NewAttachment {
+                    ticket_id: id,
+                    message_id: None,
+                    uploaded_by: actor.user_id,
+                    file_name,
+                    content_type: content_type.to_string(),
+                    sha256,
+                    bytes,
+                },
+                &events,
+                self.now(),
+            )
+            .await?;
+        let row = self
+            .store
+            .attachment(attachment_id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("attachment vanished".into()))?;
+        Ok(row.into())
+    }
+
+    /// An attachment's metadata and bytes, if the ticket it belongs to is visible.
+    pub async fn attachment(
+        &self,
+        actor: &Actor,
+        attachment_id: i64,
+    ) -> Result<(AttachmentView, Vec<u8>)> {
+        let not_found = || ServiceError::not_found("attachment", "attachment_not_found");
+        let row = self
+            .store
+            .attachment(attachment_id)
+            .await?
+            .ok_or_else(not_found)?;
+        self.visible_ticket(actor, row.ticket_id)
+            .await
+            .map_err(|_| not_found())?;
+        let bytes = self.store.blob(&row.sha256).await?.ok_or_else(not_found)?;
+        Ok((row.into(), bytes))
+    }
+}

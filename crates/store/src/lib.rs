@@ -1,0 +1,31 @@
+//! heard's storage. One set of SQL statements serves both backends: the embedded SQLite
+//! database (the default, nothing to install) and PostgreSQL (several `heard serve`
+//! processes sharing one database). Each statement is written once with `$N` parameters,
+//! which both drivers accept, and the `with_reader!`/`in_transaction!` macros expand it once per backend
+//! so each gets native types and no `Any` driver. Migrations live per backend.
+//!
+//! The store decides nothing: services load, decide with `heard-domain`, and hand the
+//! store a complete write, which it applies in one transaction together with its events.
+
+mod backend;
+mod error;
+mod kb;
+mod people;
+mod rows;
+mod service_levels;
+mod tickets;
+
+pub use backend::{Backend, Store};
+pub use error::StoreError;
+pub use kb::{
+    ArticleContent, ArticleRow, ArticleVersionRow, CategoryRow, DeflectionEventRow, FeedbackRow,
+    FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
+};
+pub use people::{NewUser, UserPatch};
+pub use rows::*;
+pub use service_levels::{NewNotification, NotificationRow};
+pub use tickets::{
+    Created, ListTickets, NewAttachment, NewEvent, NewMessage, NewTicket, TicketState, TicketWrite,
+};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,160 @@
+//! The durable side of service levels: which tickets have a warning or breach due, firing
+//! each exactly once (a unique key per ticket and alert, so restarts and several
+//! processes cannot repeat one), and the notifications people act on.
+
+use crate::backend::{in_transaction, with_reader};
+use crate::tickets::NewEvent;
+use crate::{Result, Store};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    /// A person, or everyone with `role` when `None`.
+    pub user_id: Option<i64>,
+    pub role: Option<String>,
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub role: Option<String>,
+    pub ticket_id: i64,
+    pub kind: String,
+    pub message: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+impl Store {
+    /// Tickets whose next warning or breach is due by `now`, the longest overdue first.
+    pub async fn tickets_with_alerts_due(&self, now: i64, limit: i64) -> Result<Vec<i64>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM tickets WHERE next_alert_at IS NOT NULL AND next_alert_at <= $1
+                 ORDER BY next_alert_at LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    /// Fires one alert: records its key, appends the event and the notification, all in
+    /// one transaction. Returns false, writing nothing, when the key already fired.
+    pub async fn fire_alert(
+        &self,
+        ticket_id: i64,
+        key: &str,
+        kind: &str,
+        event: &NewEvent,
+        notification: &NewNotification,
+        now: i64,
+    ) -> Result<bool> {
+        Ok(in_transaction!(self, |tx| {
+            let inserted = sqlx::query(
+                "INSERT INTO sla_alerts (ticket_id, key, kind, fired_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (ticket_id, key) DO NOTHING",
+            )
+            .bind(ticket_id)
+            .bind(key)
+            .bind(kind)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if inserted {
+                sqlx::query(
+                    "INSERT INTO events (ticket_id, actor_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(ticket_id)
+                .bind(event.actor_id)
+                .bind(&event.kind)
+                .bind(event.data.to_string())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO notifications (user_id, role, ticket_id, kind, message, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(notification.user_id)
+                .bind(&notification.role)
+                .bind(ticket_id)
+                .bind(&notification.kind)
+                .bind(&notification.message)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            inserted
+        }))
+    }
+
+    /// Reschedules a ticket's next alert. Derived state, so it does not bump the version:
+    /// every write recomputes it from the event log anyway.
+    pub async fn set_next_alert(&self, ticket_id: i64, next_alert_at: Option<i64>) -> Result<()> {
+        in_transaction!(self, |tx| {
+            sqlx::query("UPDATE tickets SET next_alert_at = $1 WHERE id = $2")
+                .bind(next_alert_at)
+                .bind(ticket_id)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// How many alerts of each key fired on a ticket (tests and reports).
+    pub async fn fired_alerts(&self, ticket_id: i64) -> Result<Vec<String>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_scalar::<_, String>(
+                "SELECT key FROM sla_alerts WHERE ticket_id = $1 ORDER BY key",
+            )
+            .bind(ticket_id)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    /// A person's notifications and those for their role, newest first.
+    pub async fn notifications_for(
+        &self,
+        user_id: i64,
+        role: &str,
+        limit: i64,
+    ) -> Result<Vec<NotificationRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, NotificationRow>(
+                "SELECT id, user_id, role, ticket_id, kind, message, created_at, read_at FROM notifications
+                 WHERE user_id = $1 OR role = $2 ORDER BY id DESC LIMIT $3",
+            )
+            .bind(user_id)
+            .bind(role)
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+}
+
+impl Store {
+    /// The event logs of the `limit` tickets most recently changed since `since`, ordered
+    /// by ticket then event, in one query (for compliance reports).
+    pub async fn recent_event_logs(&self, since: i64, limit: i64) -> Result<Vec<crate::EventRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, crate::EventRow>(
+                "SELECT id, ticket_id, actor_id, kind, data, created_at FROM events
+                 WHERE ticket_id IN (SELECT id FROM tickets WHERE updated_at >= $1 ORDER BY updated_at DESC LIMIT $2)
+                 ORDER BY ticket_id, id",
+            )
+            .bind(since)
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+}

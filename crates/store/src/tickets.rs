@@ -1,0 +1,506 @@
+//! Tickets, their messages, tags, attachments and the append-only event log.
+
+use crate::backend::{in_transaction, with_reader};
+use crate::rows::*;
+use crate::{Result, Store, StoreError};
+use heard_domain::access::TicketScope;
+
+/// The mutable columns of a ticket, written whole on every change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketState {
+    pub subject: String,
+    pub status: String,
+    pub priority: String,
+    pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub tier: i64,
+    pub transfers: i64,
+    /// The frustration of the customer's latest message, 0–100, and its level.
+    pub frustration_score: Option<i64>,
+    pub frustration_level: Option<String>,
+    /// A message was abusive towards the agent: a supervisor may take over.
+    pub abusive: bool,
+    /// "Had to repeat" events: customer messages restating an earlier one.
+    pub repeats: i64,
+    /// Derived from the event log by the service-level rules on every write.
+    pub policy_id: Option<String>,
+    pub next_update_due: Option<i64>,
+    pub due_at: Option<i64>,
+    pub queue_rank: i64,
+    pub next_alert_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub author_id: i64,
+    pub kind: String,
+    pub channel: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    /// JSON: the frustration score of a customer's message or the tone review of a reply.
+    pub analysis: Option<String>,
+}
+
+/// One entry of the audit log: `data` is a JSON object saying what changed and why.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub actor_id: Option<i64>,
+    pub kind: String,
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub state: TicketState,
+    pub channel: String,
+    pub requester_id: i64,
+    pub organization_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub message: NewMessage,
+    pub events: Vec<NewEvent>,
+    /// (user id, key, hash of the request) of an `Idempotency-Key`.
+    pub idempotency: Option<(i64, String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    New(i64),
+    /// The idempotency key was used before: the ticket it created, and whether the earlier
+    /// request was the same one.
+    Replayed {
+        ticket_id: i64,
+        same_request: bool,
+    },
+}
+
+/// A complete change to one ticket, applied only if nobody changed it since `expected_version`.
+#[derive(Debug, Clone)]
+pub struct TicketWrite {
+    pub id: i64,
+    pub expected_version: i64,
+    pub state: TicketState,
+    /// Replaces the tags when `Some`.
+    pub tags: Option<Vec<String>>,
+    pub message: Option<NewMessage>,
+    pub events: Vec<NewEvent>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListTickets {
+    pub statuses: Vec<String>,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub tag: Option<String>,
+    /// Keyset pagination: tickets with an id below this one (lists are newest first).
+    pub before_id: Option<i64>,
+    /// Order by what is due soonest, weighted by frustration (the queue key) instead of
+    /// newest first; paginated by `after_rank` (queue key, id) of the previous page's last.
+    pub by_due: bool,
+    pub after_rank: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub ticket_id: i64,
+    pub message_id: Option<i64>,
+    pub uploaded_by: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub bytes: Vec<u8>,
+}
+
+const TICKET_SELECT: &str = "SELECT t.id, t.version, t.subject, t.status, t.priority, t.channel,
+        t.requester_id, r.name AS requester_name, r.email AS requester_email,
+        t.organization_id, t.assignee_id, a.name AS assignee_name,
+        t.team_id, tm.name AS team_name, t.tier, t.transfers, t.created_at, t.updated_at,
+        t.frustration_score, t.frustration_level, t.abusive, t.repeats, t.policy_id,
+        t.next_update_due, t.due_at, t.queue_rank, t.next_alert_at
+     FROM tickets t
+     JOIN users r ON r.id = t.requester_id
+     LEFT JOIN users a ON a.id = t.assignee_id
+     LEFT JOIN teams tm ON tm.id = t.team_id";
+
+const MESSAGE_SELECT: &str = "SELECT m.id, m.ticket_id, m.author_id, u.name AS author_name,
+        u.role AS author_role, m.kind, m.channel, m.body_text, m.body_html, m.analysis, m.created_at
+     FROM messages m JOIN users u ON u.id = m.author_id";
+
+/// Appends events inside the caller's transaction.
+macro_rules! append_events {
+    ($tx:ident, $ticket_id:expr, $events:expr, $now:expr) => {
+        for e in $events {
+            sqlx::query(
+                "INSERT INTO events (ticket_id, actor_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind($ticket_id)
+            .bind(e.actor_id)
+            .bind(&e.kind)
+            .bind(e.data.to_string())
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
+macro_rules! insert_message {
+    ($tx:ident, $ticket_id:expr, $m:expr, $now:expr) => {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO messages (ticket_id, author_id, kind, channel, body_text, body_html, analysis, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind($ticket_id)
+        .bind($m.author_id)
+        .bind(&$m.kind)
+        .bind(&$m.channel)
+        .bind(&$m.body_text)
+        .bind(&$m.body_html)
+        .bind(&$m.analysis)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?
+    };
+}
+
+/// Binds a [`TicketState`] as parameters $1–$16, in the order both the insert and the
+/// update name its columns.
+macro_rules! bind_state {
+    ($query:expr, $s:expr) => {
+        $query
+            .bind(&$s.subject)
+            .bind(&$s.status)
+            .bind(&$s.priority)
+            .bind($s.assignee_id)
+            .bind($s.team_id)
+            .bind($s.tier)
+            .bind($s.transfers)
+            .bind($s.frustration_score)
+            .bind(&$s.frustration_level)
+            .bind($s.abusive)
+            .bind($s.repeats)
+            .bind(&$s.policy_id)
+            .bind($s.next_update_due)
+            .bind($s.due_at)
+            .bind($s.queue_rank)
+            .bind($s.next_alert_at)
+    };
+}
+
+macro_rules! insert_tags {
+    ($tx:ident, $ticket_id:expr, $tags:expr) => {
+        for tag in $tags {
+            sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
+                .bind($ticket_id)
+                .bind(tag)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
+impl Store {
+    /// Opens a ticket with its first message, tags and events in one transaction.
+    pub async fn create_ticket(&self, t: &NewTicket, now: i64) -> Result<Created> {
+        Ok(in_transaction!(self, |tx| {
+            let replay = match &t.idempotency {
+                Some((user, key, hash)) => sqlx::query_as::<_, (i64, String)>(
+                    "SELECT ticket_id, request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+                )
+                .bind(user)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|(ticket_id, earlier)| Created::Replayed {
+                    ticket_id,
+                    same_request: &earlier == hash,
+                }),
+                None => None,
+            };
+            match replay {
+                Some(replayed) => replayed,
+                None => {
+                    let s = &t.state;
+                    let id: i64 = bind_state!(
+                        sqlx::query_scalar(
+                            "INSERT INTO tickets (subject, status, priority, assignee_id, team_id, tier,
+                                 transfers, frustration_score, frustration_level, abusive, repeats,
+                                 policy_id, next_update_due, due_at, queue_rank, next_alert_at,
+                                 channel, requester_id, organization_id, version, created_at, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                                     $16, $17, $18, $19, 1, $20, $20) RETURNING id",
+                        ),
+                        s
+                    )
+                    .bind(&t.channel)
+                    .bind(t.requester_id)
+                    .bind(t.organization_id)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| StoreError::classify(e, "ticket"))?;
+                    insert_message!(tx, id, t.message, now);
+                    insert_tags!(tx, id, &t.tags);
+                    append_events!(tx, id, &t.events, now);
+                    crate::kb::outbox!(tx, "ticket", id, now);
+                    if let Some((user, key, hash)) = &t.idempotency {
+                        sqlx::query(
+                            "INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id, created_at)
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(user)
+                        .bind(key)
+                        .bind(hash)
+                        .bind(id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| StoreError::classify(e, "idempotency key"))?;
+                    }
+                    Created::New(id)
+                }
+            }
+        }))
+    }
+
+    /// Applies a change decided on a ticket read at `expected_version`; fails with
+    /// [`StoreError::Stale`] (writing nothing) when someone changed it in between.
+    /// Returns the id of the message written, if any.
+    pub async fn write_ticket(&self, w: &TicketWrite, now: i64) -> Result<Option<i64>> {
+        Ok(in_transaction!(self, |tx| {
+            let s = &w.state;
+            let updated = bind_state!(
+                sqlx::query(
+                    "UPDATE tickets SET subject = $1, status = $2, priority = $3, assignee_id = $4,
+                            team_id = $5, tier = $6, transfers = $7, frustration_score = $8,
+                            frustration_level = $9, abusive = $10, repeats = $11, policy_id = $12,
+                            next_update_due = $13, due_at = $14, queue_rank = $15, next_alert_at = $16,
+                            version = version + 1, updated_at = $17
+                     WHERE id = $18 AND version = $19",
+                ),
+                s
+            )
+            .bind(now)
+            .bind(w.id)
+            .bind(w.expected_version)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::classify(e, "ticket"))?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Stale);
+            }
+            if let Some(tags) = &w.tags {
+                sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
+                    .bind(w.id)
+                    .execute(&mut *tx)
+                    .await?;
+                insert_tags!(tx, w.id, tags);
+            }
+            let message_id = match &w.message {
+                Some(m) => Some(insert_message!(tx, w.id, m, now)),
+                None => None,
+            };
+            append_events!(tx, w.id, &w.events, now);
+            crate::kb::outbox!(tx, "ticket", w.id, now);
+            message_id
+        }))
+    }
+
+    pub async fn ticket(&self, id: i64) -> Result<Option<TicketRow>> {
+        let sql = format!("{TICKET_SELECT} WHERE t.id = $1");
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, TicketRow>(&sql)
+                .bind(id)
+                .fetch_optional(db)
+                .await?
+        }))
+    }
+
+    /// Tickets in `scope` matching `filter`, newest first. The scope is part of the SQL,
+    /// so nothing outside it is ever read, counted or paginated over.
+    pub async fn tickets(
+        &self,
+        scope: &TicketScope,
+        filter: &ListTickets,
+    ) -> Result<Vec<TicketRow>> {
+        Ok(with_reader!(self, |db| {
+            let mut q = sqlx::QueryBuilder::new(TICKET_SELECT);
+            q.push(" WHERE 1 = 1");
+            match scope {
+                TicketScope::All => {}
+                TicketScope::Agent { user_id, team_ids } => {
+                    q.push(" AND (t.assignee_id = ").push_bind(*user_id);
+                    if !team_ids.is_empty() {
+                        q.push(" OR t.team_id IN (");
+                        let mut sep = q.separated(", ");
+                        for team in team_ids {
+                            sep.push_bind(*team);
+                        }
+                        q.push(")");
+                    }
+                    q.push(")");
+                }
+                TicketScope::Customer {
+                    user_id,
+                    shared_organization_id,
+                } => {
+                    q.push(" AND (t.requester_id = ").push_bind(*user_id);
+                    if let Some(org) = shared_organization_id {
+                        q.push(" OR t.organization_id = ").push_bind(*org);
+                    }
+                    q.push(")");
+                }
+            }
+            if !filter.statuses.is_empty() {
+                q.push(" AND t.status IN (");
+                let mut sep = q.separated(", ");
+                for s in &filter.statuses {
+                    sep.push_bind(s.clone());
+                }
+                q.push(")");
+            }
+            if let Some(team) = filter.team_id {
+                q.push(" AND t.team_id = ").push_bind(team);
+            }
+            if let Some(a) = filter.assignee_id {
+                q.push(" AND t.assignee_id = ").push_bind(a);
+            }
+            if let Some(r) = filter.requester_id {
+                q.push(" AND t.requester_id = ").push_bind(r);
+            }
+            if let Some(o) = filter.organization_id {
+                q.push(" AND t.organization_id = ").push_bind(o);
+            }
+            if let Some(tag) = &filter.tag {
+                q.push(" AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ")
+                    .push_bind(tag.clone())
+                    .push(")");
+            }
+            if filter.by_due {
+                if let Some((rank, id)) = filter.after_rank {
+                    q.push(" AND (t.queue_rank > ").push_bind(rank);
+                    q.push(" OR (t.queue_rank = ").push_bind(rank);
+                    q.push(" AND t.id > ").push_bind(id);
+                    q.push("))");
+                }
+                q.push(" ORDER BY t.queue_rank, t.id LIMIT ")
+                    .push_bind(filter.limit);
+            } else {
+                if let Some(before) = filter.before_id {
+                    q.push(" AND t.id < ").push_bind(before);
+                }
+                q.push(" ORDER BY t.id DESC LIMIT ").push_bind(filter.limit);
+            }
+            q.build_query_as::<TicketRow>().fetch_all(db).await?
+        }))
+    }
+
+    pub async fn tags_of(&self, ticket_id: i64) -> Result<Vec<String>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_scalar::<_, String>(
+                "SELECT tag FROM ticket_tags WHERE ticket_id = $1 ORDER BY tag",
+            )
+            .bind(ticket_id)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    /// A ticket's conversation in order; internal notes only when asked for.
+    pub async fn messages(&self, ticket_id: i64, with_internal: bool) -> Result<Vec<MessageRow>> {
+        let sql = format!(
+            "{MESSAGE_SELECT} WHERE m.ticket_id = $1 {} ORDER BY m.id",
+            if with_internal {
+                ""
+            } else {
+                "AND m.kind = 'public'"
+            }
+        );
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, MessageRow>(&sql)
+                .bind(ticket_id)
+                .fetch_all(db)
+                .await?
+        }))
+    }
+
+    pub async fn events(&self, ticket_id: i64) -> Result<Vec<EventRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, EventRow>(
+                "SELECT id, ticket_id, actor_id, kind, data, created_at FROM events WHERE ticket_id = $1 ORDER BY id",
+            )
+            .bind(ticket_id)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    /// Stores an attachment's bytes once per content (by SHA-256) and links it to the ticket.
+    pub async fn add_attachment(
+        &self,
+        a: &NewAttachment,
+        events: &[NewEvent],
+        now: i64,
+    ) -> Result<i64> {
+        Ok(in_transaction!(self, |tx| {
+            sqlx::query("INSERT INTO blobs (sha256, size, bytes) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
+                .bind(&a.sha256)
+                .bind(a.bytes.len() as i64)
+                .bind(&a.bytes)
+                .execute(&mut *tx)
+                .await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO attachments (ticket_id, message_id, uploaded_by, file_name, content_type, size, sha256, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(a.ticket_id)
+            .bind(a.message_id)
+            .bind(a.uploaded_by)
+            .bind(&a.file_name)
+            .bind(&a.content_type)
+            .bind(a.bytes.len() as i64)
+            .bind(&a.sha256)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::classify(e, "attachment"))?;
+            append_events!(tx, a.ticket_id, events, now);
+            id
+        }))
+    }
+
+    pub async fn attachments(&self, ticket_id: i64) -> Result<Vec<AttachmentRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, AttachmentRow>(
+                "SELECT id, ticket_id, message_id, uploaded_by, file_name, content_type, size, sha256, created_at
+                 FROM attachments WHERE ticket_id = $1 ORDER BY id",
+            )
+            .bind(ticket_id)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    pub async fn attachment(&self, id: i64) -> Result<Option<AttachmentRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, AttachmentRow>(
+                "SELECT id, ticket_id, message_id, uploaded_by, file_name, content_type, size, sha256, created_at
+                 FROM attachments WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(db)
+            .await?
+        }))
+    }
+
+    pub async fn blob(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_scalar::<_, Vec<u8>>("SELECT bytes FROM blobs WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(db)
+                .await?
+        }))
+    }
+}

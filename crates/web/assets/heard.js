@@ -1,0 +1,206 @@
+// heard: the live parts of the pages. Everything here is an extra: every page works
+// without it (forms post and redirect). No framework, no build step; all text from the
+// server is inserted with textContent, never as HTML.
+"use strict";
+
+(function () {
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function debounce(fn, ms) {
+    var t = null;
+    return function () {
+      clearTimeout(t);
+      t = setTimeout(fn, ms);
+    };
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  // Plain text from server-escaped HTML (a snippet with <mark>s), without running it.
+  function textOf(html) {
+    var doc = new DOMParser().parseFromString("<body>" + (html || "") + "</body>", "text/html");
+    return doc.body.textContent || "";
+  }
+
+  function listOf(data) {
+    if (Array.isArray(data)) return data;
+    return data.items || data.hits || data.articles || data.suggestions || [];
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); });
+  }
+
+  function articleList(box, items, empty) {
+    box.textContent = "";
+    if (!items.length) {
+      box.appendChild(el("p", "muted", empty));
+      return;
+    }
+    var ul = el("ul", "articles");
+    items.forEach(function (a) {
+      var li = el("li");
+      var title = a.title || a.name || "Article";
+      // Articles open as pages; the hit's own url is the JSON API's.
+      var href = a.slug ? "/help/" + encodeURIComponent(a.slug) : null;
+      if (href) {
+        var link = el("a", null, title);
+        link.href = href;
+        li.appendChild(link);
+      } else {
+        li.appendChild(el("strong", null, title));
+      }
+      var snippet = a.snippet_html ? textOf(a.snippet_html) : (a.summary || a.snippet || "");
+      if (snippet) li.appendChild(el("span", "snippet", snippet));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+
+  // ---- New request: matching articles while the customer types ----------------------
+  var suggestBox = document.getElementById("suggestions");
+  if (suggestBox) {
+    var url = suggestBox.getAttribute("data-suggest-url");
+    var fields = document.querySelectorAll("[data-suggest]");
+    // The form's one-time key names this self-service visit, so suggestions shown,
+    // articles opened and the request sent anyway are counted together (deflection).
+    var keyField = document.querySelector("#new-request input[name=key]");
+    var visit = keyField ? keyField.value : "";
+    var last = "";
+    var run = debounce(function () {
+      var q = Array.prototype.map.call(fields, function (f) { return f.value; }).join(" ").trim();
+      if (q.length > 400) q = q.slice(0, 400);
+      if (q.length < 3 || q === last) return;
+      last = q;
+      getJSON(url + "?q=" + encodeURIComponent(q) + (visit ? "&session=" + encodeURIComponent(visit) : ""))
+        .then(function (data) {
+          if (q !== last) return;
+          articleList(suggestBox, listOf(data), "No matching article yet. Keep typing, or send your request.");
+          if (visit) {
+            Array.prototype.forEach.call(suggestBox.querySelectorAll("a[href^='/help/']"), function (a) {
+              a.setAttribute("href", a.getAttribute("href") + "?visit=" + encodeURIComponent(visit));
+            });
+          }
+          suggestBox.setAttribute("data-state", "loaded");
+        })
+        .catch(function () {
+          suggestBox.textContent = "";
+          suggestBox.appendChild(el("p", "muted", "Suggestions are not available right now; you can still send your request."));
+        });
+    }, 250);
+    Array.prototype.forEach.call(fields, function (f) { f.addEventListener("input", run); });
+  }
+
+  // ---- Search page: articles --------------------------------------------------------
+  var kbBox = document.getElementById("kb-results");
+  if (kbBox && kbBox.getAttribute("data-q")) {
+    getJSON(kbBox.getAttribute("data-kb-url") + "?q=" + encodeURIComponent(kbBox.getAttribute("data-q")))
+      .then(function (data) { articleList(kbBox, listOf(data), "No article matches."); })
+      .catch(function () { kbBox.textContent = "Article search is not available right now."; });
+  }
+
+  // ---- The tone coach ---------------------------------------------------------------
+  var draft = document.querySelector("textarea[data-tone-coach]");
+  if (draft) {
+    var status = document.getElementById("coach-status");
+    var findingsBox = document.getElementById("coach-findings");
+    var preview = document.getElementById("coach-preview");
+    var checklist = document.getElementById("coach-checklist");
+    var audience = document.getElementById("audience");
+    var internal = document.querySelector('input[name="internal"]');
+    var seq = 0;
+
+    // The analysis reports byte offsets into UTF-8; JavaScript strings count UTF-16 units.
+    function indexOfByte(text, byteOffset) {
+      var bytes = 0;
+      for (var i = 0; i < text.length; i++) {
+        if (bytes >= byteOffset) return i;
+        var c = text.codePointAt(i);
+        bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        if (c >= 0x10000) i++;
+      }
+      return text.length;
+    }
+
+    function showPreview(text, findings) {
+      preview.textContent = "";
+      var spans = findings
+        .filter(function (f) { return f.end > f.start; })
+        .map(function (f) { return { s: indexOfByte(text, f.start), e: indexOfByte(text, f.end), f: f }; })
+        .sort(function (a, b) { return a.s - b.s; });
+      var at = 0;
+      spans.forEach(function (sp) {
+        if (sp.s < at) return; // overlapping: the first one wins
+        preview.appendChild(document.createTextNode(text.slice(at, sp.s)));
+        var m = el("mark", "hit", text.slice(sp.s, sp.e));
+        m.title = sp.f.reason;
+        preview.appendChild(m);
+        at = sp.e;
+      });
+      preview.appendChild(document.createTextNode(text.slice(at)));
+      preview.hidden = spans.length === 0;
+    }
+
+    function show(review, text) {
+      var findings = review.findings || [];
+      status.textContent = "Score " + review.score + " of 100 · " +
+        (findings.length ? findings.length + " to look at" : "nothing to improve");
+      findingsBox.textContent = "";
+      findings.forEach(function (f) {
+        var li = el("li", "finding");
+        li.setAttribute("data-kind", f.kind);
+        li.appendChild(el("strong", "kind", String(f.kind).replace(/_/g, " ")));
+        if (f.excerpt) {
+          li.appendChild(document.createTextNode(": “"));
+          li.appendChild(el("mark", null, f.excerpt));
+          li.appendChild(document.createTextNode("”"));
+        }
+        li.appendChild(el("br"));
+        li.appendChild(document.createTextNode(f.reason));
+        li.appendChild(el("br"));
+        li.appendChild(el("span", "suggest", "Try: " + f.suggestion));
+        findingsBox.appendChild(li);
+      });
+      showPreview(text, findings);
+      var c = review.checklist || {};
+      Array.prototype.forEach.call(checklist.querySelectorAll("li[data-key]"), function (li) {
+        var done = !!c[li.getAttribute("data-key")];
+        li.classList.toggle("done", done);
+        li.querySelector(".tick").textContent = done ? "✓" : "○";
+        li.querySelector(".state").textContent = done ? "done" : "not yet";
+      });
+    }
+
+    var review = debounce(function () {
+      var text = draft.value;
+      var mine = ++seq;
+      if (!text.trim() || (internal && internal.checked)) {
+        findingsBox.textContent = "";
+        preview.hidden = true;
+        status.textContent = internal && internal.checked ? "Internal notes are not coached." : "";
+        return;
+      }
+      fetch("/api/v1/analyze/tone", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ text: text, audience: audience ? audience.value : "non-technical", ticket_id: Number(draft.getAttribute("data-ticket-id")) || null })
+      })
+        .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+        .then(function (data) { if (mine === seq) show(data, text); })
+        .catch(function () {
+          if (mine === seq) status.textContent = "The tone coach is not available right now; use “Check wording”.";
+        });
+    }, 500);
+    draft.addEventListener("input", review);
+    if (audience) audience.addEventListener("change", review);
+    if (internal) internal.addEventListener("change", review);
+    if (draft.value.trim()) review();
+  }
+})();

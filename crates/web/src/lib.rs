@@ -1,0 +1,68 @@
+//! heard's web pages: the customer portal (`/`), the agent workspace (`/agent`), the
+//! supervisor dashboard (`/supervisor`) and admin (`/admin`). Pages are rendered on the
+//! server with askama and work without JavaScript (forms post and redirect); one small
+//! hand-written script adds the live parts (article suggestions, the tone coach). CSS and
+//! JavaScript are embedded in the binary. Handlers call the same `heard-services` use
+//! cases as the JSON API, so every rule applies here exactly as there.
+
+mod admin;
+mod agent;
+mod assets;
+mod cards;
+mod format;
+mod help;
+mod page;
+mod portal;
+mod session;
+mod supervisor;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use heard_services::Services;
+
+/// What every page handler gets.
+#[derive(Clone)]
+pub struct WebState {
+    pub services: Services,
+}
+
+/// Uploads through the portal and the workspace: the attachment limit plus room for the form.
+const MAX_FORM_BYTES: usize = heard_services::tickets::MAX_ATTACHMENT_BYTES + 64 * 1024;
+
+/// All pages and their assets. Merge it into the application router before the security
+/// headers are layered on, so pages carry them too.
+pub fn router(services: Services) -> Router {
+    let state = WebState { services };
+    Router::new()
+        .route("/", get(portal::home))
+        .route("/signin", get(session::sign_in_page).post(session::sign_in))
+        .route("/signup", get(session::sign_up_page).post(session::sign_up))
+        .route("/signout", post(session::sign_out))
+        .route(
+            "/requests/new",
+            get(portal::new_request).post(portal::create_request),
+        )
+        .route("/requests/{id}", get(portal::request))
+        .route("/requests/{id}/reply", post(portal::reply))
+        .route("/agent", get(agent::queues))
+        .route("/agent/search", get(agent::search))
+        .route("/agent/tickets/{id}", get(agent::ticket))
+        .route("/agent/tickets/{id}/reply", post(agent::reply))
+        .route("/agent/tickets/{id}/update", post(agent::update))
+        .route("/agent/tickets/{id}/escalate", post(agent::escalate))
+        .route("/agent/tickets/{id}/promise", post(agent::promise))
+        .route("/help/{slug}", get(help::article))
+        .route("/help/{slug}/solved", axum::routing::post(help::solved))
+        .route("/supervisor", get(supervisor::dashboard))
+        .route("/admin", get(admin::overview))
+        .route("/admin/teams", post(admin::create_team))
+        .route("/admin/service-levels", post(admin::set_service_levels))
+        .route("/assets/{file}", get(assets::serve))
+        .fallback(page::not_found)
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests;

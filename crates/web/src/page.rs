@@ -1,0 +1,223 @@
+//! What every page shares: the layout's data, rendering, and how failures become pages.
+
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use heard_services::ServiceError;
+
+/// The layout's data: who is signed in, where they are, and the token forms echo back.
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    pub title: String,
+    /// Which area the page belongs to: portal, agent, supervisor, admin or signin.
+    pub area: &'static str,
+    pub user: Option<ChromeUser>,
+    pub csrf: String,
+    /// A one-line confirmation after a form was handled ("Your reply was sent.").
+    pub notice: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChromeUser {
+    pub name: String,
+    pub role: String,
+    pub is_staff: bool,
+    pub is_supervisor: bool,
+    pub is_admin: bool,
+}
+
+impl Chrome {
+    pub fn anonymous(title: &str, csrf: String) -> Self {
+        Chrome {
+            title: title.into(),
+            area: "signin",
+            user: None,
+            csrf,
+            notice: None,
+        }
+    }
+}
+
+/// Renders a template into a response; a template failure is logged and answered with 500.
+pub fn render(t: &impl Template) -> Response {
+    render_status(StatusCode::OK, t)
+}
+
+pub fn render_status(status: StatusCode, t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be rendered",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "problem.html")]
+pub struct ProblemPage {
+    pub chrome: Chrome,
+    pub heading: String,
+    pub message: String,
+    pub back: Option<String>,
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum PageError {
+    /// Not signed in: go to the sign-in page, then come back here.
+    SignIn { next: String },
+    /// Signed in, but this area is for another role.
+    WrongArea,
+    /// A form came without the token this session issued.
+    Csrf,
+    /// The form's input was refused; `back` is where to correct it.
+    Service {
+        error: ServiceError,
+        back: Option<String>,
+    },
+}
+
+impl From<ServiceError> for PageError {
+    fn from(error: ServiceError) -> Self {
+        PageError::Service { error, back: None }
+    }
+}
+
+impl PageError {
+    /// Adds a link back to the form the input came from.
+    pub fn back_to(self, to: impl Into<String>) -> Self {
+        match self {
+            PageError::Service { error, .. } => PageError::Service {
+                error,
+                back: Some(to.into()),
+            },
+            other => other,
+        }
+    }
+}
+
+pub type PageResult<T = Response> = Result<T, PageError>;
+
+/// Attaches a back link to a service failure.
+pub trait BackTo<T> {
+    fn back_to(self, to: impl Into<String>) -> PageResult<T>;
+}
+
+impl<T> BackTo<T> for Result<T, ServiceError> {
+    fn back_to(self, to: impl Into<String>) -> PageResult<T> {
+        self.map_err(|e| PageError::from(e).back_to(to))
+    }
+}
+
+fn problem(status: StatusCode, heading: &str, message: String, back: Option<String>) -> Response {
+    render_status(
+        status,
+        &ProblemPage {
+            chrome: Chrome {
+                title: heading.into(),
+                area: "problem",
+                ..Default::default()
+            },
+            heading: heading.into(),
+            message,
+            back,
+        },
+    )
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::SignIn { next } => {
+                let to = if next == "/" || next.is_empty() {
+                    "/signin".to_string()
+                } else {
+                    format!("/signin?next={}", crate::format::url_encode(&next))
+                };
+                Redirect::to(&to).into_response()
+            }
+            PageError::WrongArea => problem(
+                StatusCode::FORBIDDEN,
+                "Not part of your role",
+                "This page is for another role. Use the links at the top to go to your own area."
+                    .into(),
+                Some("/".into()),
+            ),
+            PageError::Csrf => problem(
+                StatusCode::FORBIDDEN,
+                "Please try again",
+                "The form had expired or did not come from this site, so nothing was changed. Go back, reload the page and send it again.".into(),
+                None,
+            ),
+            PageError::Service { error, back } => {
+                let (status, heading, message) = match &error {
+                    ServiceError::NotFound { what, .. } => (
+                        StatusCode::NOT_FOUND,
+                        "Not found",
+                        format!("That {what} does not exist, or it is not yours to see."),
+                    ),
+                    ServiceError::Invalid(i) => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Please check what you entered",
+                        i.message.clone(),
+                    ),
+                    ServiceError::Forbidden { message } => {
+                        (StatusCode::FORBIDDEN, "Not allowed", message.clone())
+                    }
+                    ServiceError::Conflict { message, .. } => {
+                        (StatusCode::CONFLICT, "That did not go through", message.clone())
+                    }
+                    ServiceError::Unauthenticated => {
+                        return Redirect::to("/signin").into_response();
+                    }
+                    ServiceError::Internal(_) => (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Something went wrong",
+                        "Something went wrong on our side; it has been logged. Please try again in a moment.".into(),
+                    ),
+                };
+                problem(status, heading, message, back)
+            }
+        }
+    }
+}
+
+pub async fn not_found() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no page at this address.".into(),
+        Some("/".into()),
+    )
+}
+
+/// After a form: back to a page with a one-line confirmation.
+pub fn see_other(to: &str, notice: &str) -> Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{to}{sep}done={notice}")).into_response()
+}
+
+/// The confirmations `see_other` may ask a page to show, by key, so a link cannot make a
+/// page say something arbitrary.
+pub fn notice_text(key: Option<&str>) -> Option<String> {
+    let text = match key? {
+        "created" => "Thank you — your request is in. You can follow it here.",
+        "sent" => "Your reply was sent.",
+        "noted" => "Your internal note was saved.",
+        "attached" => "Your file was attached.",
+        "updated" => "The ticket was updated.",
+        "escalated" => "The ticket was handed over with your note.",
+        "promised" => "The customer now sees when they will hear from you.",
+        "team" => "The team was added.",
+        "service_levels" => "The calendars and service-level policies were saved.",
+        "welcome" => "Welcome! Your account is ready.",
+        "solved" => "Glad that helped. If it comes back, we are one click away.",
+        _ => return None,
+    };
+    Some(text.into())
+}

@@ -1,0 +1,376 @@
+//! Who is looking at a page, and signing in, up and out.
+//!
+//! The session is the API's: the same `heard_session` cookie, resolved by the same use case,
+//! and every form echoes the session's CSRF token in a hidden field. Before there is a
+//! session (the sign-in and sign-up forms), a random token in a short-lived cookie is
+//! echoed instead (double submit), so those forms cannot be posted from another site
+//! either.
+
+use crate::WebState;
+use crate::page::{Chrome, ChromeUser, PageError, PageResult, render, render_status};
+use askama::Template;
+use axum::Form;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use heard_domain::Role;
+use heard_services::auth::SESSION_MS;
+use heard_services::people::NewCustomer;
+use heard_services::{Actor, ServiceError};
+use serde::Deserialize;
+
+/// The API's session cookie, shared so one sign-in serves pages and `fetch` alike.
+pub const SESSION_COOKIE: &str = "heard_session";
+/// The pre-session form token (double submit) for the sign-in and sign-up forms.
+const FORM_COOKIE: &str = "heard_form";
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The signed-in person looking at a page.
+pub struct Viewer {
+    pub actor: Actor,
+    pub csrf: String,
+    pub name: String,
+}
+
+impl Viewer {
+    /// Refuses a form that does not carry this session's token.
+    pub fn check_csrf(&self, sent: &str) -> PageResult<()> {
+        if constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(PageError::Csrf)
+        }
+    }
+
+    pub fn chrome(&self, title: impl Into<String>, area: &'static str) -> Chrome {
+        let role = self.actor.role;
+        Chrome {
+            title: title.into(),
+            area,
+            user: Some(ChromeUser {
+                name: self.name.clone(),
+                role: role.as_str().into(),
+                is_staff: role.is_staff(),
+                is_supervisor: matches!(role, Role::Supervisor | Role::Admin),
+                is_admin: role == Role::Admin,
+            }),
+            csrf: self.csrf.clone(),
+            notice: None,
+        }
+    }
+
+    pub fn require_staff(&self) -> PageResult<()> {
+        if self.actor.is_staff() {
+            Ok(())
+        } else {
+            Err(PageError::WrongArea)
+        }
+    }
+
+    pub fn require_supervisor(&self) -> PageResult<()> {
+        if self.actor.may_view_agents() {
+            Ok(())
+        } else {
+            Err(PageError::WrongArea)
+        }
+    }
+
+    pub fn require_admin(&self) -> PageResult<()> {
+        if self.actor.may_configure() {
+            Ok(())
+        } else {
+            Err(PageError::WrongArea)
+        }
+    }
+}
+
+impl FromRequestParts<WebState> for Viewer {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> PageResult<Self> {
+        let next = || PageError::SignIn {
+            next: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+        };
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(next)?;
+        let (actor, csrf) = match state.services.actor_for_session(&token).await {
+            Ok(found) => found,
+            Err(ServiceError::Unauthenticated) => return Err(next()),
+            Err(e) => return Err(e.into()),
+        };
+        let me = state.services.me(&actor).await?;
+        Ok(Viewer {
+            actor,
+            csrf,
+            name: me.name,
+        })
+    }
+}
+
+/// The signed-in viewer, or `None` for someone who has not signed in.
+pub struct MaybeViewer(pub Option<Viewer>);
+
+impl FromRequestParts<WebState> for MaybeViewer {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> PageResult<Self> {
+        match Viewer::from_request_parts(parts, state).await {
+            Ok(v) => Ok(MaybeViewer(Some(v))),
+            Err(PageError::SignIn { .. }) => Ok(MaybeViewer(None)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Where a role starts.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Customer => "/",
+        Role::Agent => "/agent",
+        Role::Supervisor => "/supervisor",
+        Role::Admin => "/admin",
+    }
+}
+
+/// Only paths on this site, never `//elsewhere` or `https://…`.
+fn safe_next(next: Option<&str>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .map(str::to_string)
+}
+
+fn form_token(headers: &HeaderMap) -> (String, Option<String>) {
+    match cookie(headers, FORM_COOKIE) {
+        Some(t) if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) => (t, None),
+        _ => {
+            let t = hex::encode(rand::random::<[u8; 32]>());
+            let set = format!("{FORM_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600");
+            (t, Some(set))
+        }
+    }
+}
+
+fn check_form_token(headers: &HeaderMap, sent: &str) -> PageResult<()> {
+    match cookie(headers, FORM_COOKIE) {
+        Some(t) if constant_time_eq(t.as_bytes(), sent.as_bytes()) => Ok(()),
+        _ => Err(PageError::Csrf),
+    }
+}
+
+fn with_cookie(mut r: Response, set: Option<String>) -> Response {
+    if let Some(c) = set.and_then(|c| c.parse().ok()) {
+        r.headers_mut().append(header::SET_COOKIE, c);
+    }
+    r
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    chrome: Chrome,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignUpPage {
+    chrome: Chrome,
+    name: String,
+    email: String,
+    error: Option<String>,
+    field: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn sign_in_page(
+    MaybeViewer(viewer): MaybeViewer,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    if let Some(v) = viewer {
+        let to = safe_next(q.next.as_deref()).unwrap_or_else(|| home_of(v.actor.role).into());
+        return Redirect::to(&to).into_response();
+    }
+    let (token, set) = form_token(&headers);
+    let page = SignInPage {
+        chrome: Chrome::anonymous("Sign in", token),
+        email: String::new(),
+        next: safe_next(q.next.as_deref()).unwrap_or_default(),
+        error: None,
+    };
+    with_cookie(render(&page), set)
+}
+
+/// The sign-in form, shown to anyone arriving at the portal without a session.
+pub fn sign_in_form(headers: &HeaderMap) -> Response {
+    let (token, set) = form_token(headers);
+    let page = SignInPage {
+        chrome: Chrome::anonymous("Sign in", token),
+        email: String::new(),
+        next: String::new(),
+        error: None,
+    };
+    with_cookie(render(&page), set)
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    csrf: String,
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn session_cookie(token: &str) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        SESSION_MS / 1000
+    )
+}
+
+pub async fn sign_in(
+    State(s): State<WebState>,
+    headers: HeaderMap,
+    Form(f): Form<SignInForm>,
+) -> PageResult {
+    check_form_token(&headers, &f.csrf)?;
+    match s.services.sign_in(&f.email, &f.password).await {
+        Ok(session) => {
+            let to =
+                safe_next(Some(&f.next)).unwrap_or_else(|| home_of(session.actor.role).to_string());
+            let mut r = Redirect::to(&to).into_response();
+            if let Ok(v) = session_cookie(&session.token).parse() {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(r)
+        }
+        Err(ServiceError::Invalid(i)) => Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SignInPage {
+                chrome: Chrome::anonymous("Sign in", f.csrf),
+                email: f.email,
+                next: safe_next(Some(&f.next)).unwrap_or_default(),
+                error: Some(i.message),
+            },
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn sign_up_page(headers: HeaderMap) -> Response {
+    let (token, set) = form_token(&headers);
+    let page = SignUpPage {
+        chrome: Chrome::anonymous("Create an account", token),
+        name: String::new(),
+        email: String::new(),
+        error: None,
+        field: None,
+    };
+    with_cookie(render(&page), set)
+}
+
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    csrf: String,
+    name: String,
+    email: String,
+    password: String,
+}
+
+pub async fn sign_up(
+    State(s): State<WebState>,
+    headers: HeaderMap,
+    Form(f): Form<SignUpForm>,
+) -> PageResult {
+    check_form_token(&headers, &f.csrf)?;
+    let created = s
+        .services
+        .create_customer(
+            None,
+            NewCustomer {
+                email: f.email.clone(),
+                name: f.name.clone(),
+                organization_id: None,
+                time_zone: None,
+                password: Some(f.password.clone()),
+            },
+        )
+        .await;
+    let refused = |message: String, field: Option<&'static str>| {
+        Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SignUpPage {
+                chrome: Chrome::anonymous("Create an account", f.csrf.clone()),
+                name: f.name.clone(),
+                email: f.email.clone(),
+                error: Some(message),
+                field,
+            },
+        ))
+    };
+    match created {
+        Ok(_) => {}
+        Err(ServiceError::Invalid(i)) => return refused(i.message, i.field),
+        Err(ServiceError::Conflict { .. }) => {
+            return refused(
+                "There is already an account with that e-mail address. Sign in instead.".into(),
+                Some("email"),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let session = s.services.sign_in(&f.email, &f.password).await?;
+    let mut r = Redirect::to("/?done=welcome").into_response();
+    if let Ok(v) = session_cookie(&session.token).parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn sign_out(
+    State(s): State<WebState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    viewer.check_csrf(&f.csrf)?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        s.services.sign_out(&token).await?;
+    }
+    let mut r = Redirect::to("/signin").into_response();
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    if let Ok(v) = clear.parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
