@@ -539,15 +539,24 @@ async fn feedback_deflection_and_the_knowledge_gap_report() {
     let (s, _) = w.app.get("/api/v1/kb/deflection", &w.c1.token).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
-    let (s, gaps) = w.app.get("/api/v1/kb/gaps", &w.agent_a.token).await;
-    assert_eq!(s, StatusCode::OK);
-    let queries = gaps["queries"].as_array().unwrap();
-    assert!(
-        queries
-            .iter()
-            .any(|q| q["query"] == "fax machine smoking" && q["no_results"] == 1),
-        "{gaps}"
-    );
+    // Searches are logged in the background too: wait for the empty one to arrive.
+    let found_nothing = |gaps: &Value| {
+        gaps["queries"].as_array().is_some_and(|qs| {
+            qs.iter()
+                .any(|q| q["query"] == "fax machine smoking" && q["no_results"] == 1)
+        })
+    };
+    let mut gaps = Value::Null;
+    for _ in 0..50 {
+        let (s, g) = w.app.get("/api/v1/kb/gaps", &w.agent_a.token).await;
+        assert_eq!(s, StatusCode::OK);
+        gaps = g;
+        if found_nothing(&gaps) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(found_nothing(&gaps), "{gaps}");
     assert_eq!(gaps["unhelpful_articles"][0]["article_id"], id);
     assert_eq!(
         gaps["unhelpful_articles"][0]["comments"][0],
