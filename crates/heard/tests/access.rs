@@ -82,6 +82,12 @@ async fn every_ticket_route_by_every_role() {
             [ANON, FORBIDDEN, HIDDEN, HIDDEN, 422, HIDDEN, 422, 422],
         ),
         (
+            "POST",
+            format!("{t}/merge"),
+            Some(json!({"into_ticket_id": id})),
+            [ANON, FORBIDDEN, HIDDEN, HIDDEN, 422, HIDDEN, 422, 422],
+        ),
+        (
             "GET",
             "/api/v1/tickets/999999".into(),
             None,

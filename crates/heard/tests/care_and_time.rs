@@ -606,3 +606,157 @@ async fn holidays_imported_from_icalendar_close_the_calendar() {
         t["next_update_due_local"]
     );
 }
+
+#[tokio::test]
+async fn a_duplicate_merges_into_one_thread_and_the_customers_wait_carries_over() {
+    let clock = Clock::fixed(MONDAY_9);
+    let w = World::with_clock(clock.clone()).await;
+    let app = &w.app;
+    let first = w.ticket_by(&w.c1, "Printer offline").await;
+    clock.advance_ms(10 * MINUTE);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/tickets/{first}/messages"),
+            &w.agent_a.token,
+            json!({"body": "I'm sorry about the printer. I'll check the print server and write back by noon."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    // 09:20 the customer writes again, as a new request, about the same printer.
+    clock.advance_ms(10 * MINUTE);
+    let (s, dup) = app
+        .post(
+            "/api/v1/tickets",
+            &w.c1.token,
+            json!({"subject": "Printer still offline", "body": "The toner light blinks and nothing prints."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let dup = dup["id"].as_i64().unwrap();
+    let (s, _) = app
+        .patch(
+            &format!("/api/v1/tickets/{dup}"),
+            &w.agent_a.token,
+            json!({"tags": ["printer"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let merge = |who: &Person, into: i64| {
+        let token = who.token.clone();
+        async move {
+            app.post(
+                &format!("/api/v1/tickets/{dup}/merge"),
+                &token,
+                json!({"into_ticket_id": into, "note": "same printer"}),
+            )
+            .await
+        }
+    };
+
+    // Refused, naming why, and changing nothing.
+    let someone_else = w.ticket_by(&w.c2, "Printer offline too").await;
+    let (s, v) = merge(&w.agent_a, someone_else).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["code"], "different_requester");
+    assert_eq!(v["error"]["field"], "into_ticket_id");
+    let (s, v) = merge(&w.agent_a, dup).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("merge_into_itself"))
+    );
+    let (s, v) = merge(&w.agent_a, 999_999).await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("into_ticket_id"))
+    );
+    let (s, _) = merge(&w.c1, first).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = merge(&w.agent_b, first).await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "another team's agent cannot see it"
+    );
+    let (_, still) = app
+        .get(&format!("/api/v1/tickets/{dup}"), &w.agent_a.token)
+        .await;
+    assert_eq!(still["status"], "new");
+    assert_eq!(still["messages"].as_array().unwrap().len(), 1);
+
+    // An hour later the agent folds the duplicate into the first ticket.
+    clock.advance_ms(60 * MINUTE);
+    let (s, merged) = merge(&w.agent_a, first).await;
+    assert_eq!(s, StatusCode::OK, "{merged}");
+    assert_eq!(merged["id"], first);
+    let bodies: Vec<&str> = merged["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body_text"].as_str().unwrap())
+        .collect();
+    assert!(bodies.contains(&"The toner light blinks and nothing prints."));
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.starts_with(&format!("Merged ticket #{dup}")))
+    );
+    assert_eq!(merged["tags"], json!(["printer"]));
+    // The customer has waited since 09:20 for an answer to the duplicate.
+    assert_eq!(merged["sla"]["next_update"]["active"], true, "{merged}");
+    assert_eq!(
+        merged["sla"]["next_update"]["started_at"],
+        "2026-11-23T09:20:00Z"
+    );
+
+    // The customer finds one conversation, and the old request points to it.
+    let (_, old) = app
+        .get(&format!("/api/v1/tickets/{dup}"), &w.c1.token)
+        .await;
+    assert_eq!(old["status"], "closed");
+    assert_eq!(old["merged_into"], first);
+    assert_eq!(old["messages"], json!([]));
+    let (_, one) = app
+        .get(&format!("/api/v1/tickets/{first}"), &w.c1.token)
+        .await;
+    let kinds: Vec<&str> = one["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["public", "public", "public"],
+        "no internal note: {one}"
+    );
+    let (_, found) = app.get("/api/v1/search?q=toner", &w.c1.token).await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["hits"][0]["id"], first);
+
+    // Both logs say what happened; a closed duplicate cannot be merged again.
+    let (_, events) = app
+        .get(&format!("/api/v1/tickets/{dup}/events"), &w.agent_a.token)
+        .await;
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "merged_into" && e["data"]["ticket_id"] == first)
+    );
+    let (_, events) = app
+        .get(&format!("/api/v1/tickets/{first}/events"), &w.agent_a.token)
+        .await;
+    assert!(
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "merged_from" && e["data"]["ticket_id"] == dup)
+    );
+    let (s, v) = merge(&w.agent_a, first).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("ticket_closed"))
+    );
+}

@@ -8,6 +8,7 @@ pub mod care;
 mod clock;
 mod error;
 pub mod kb;
+pub mod merge;
 pub mod people;
 pub mod service_levels;
 pub mod tickets;

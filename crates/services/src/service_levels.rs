@@ -73,6 +73,13 @@ fn sla_event(at: i64, kind: &str, data: &serde_json::Value) -> Option<SlaEvent> 
             team: id("to_team_id"),
         },
         "policy_changed" => SlaEventKind::PolicyChanged { policy: s("to")? },
+        "merged_into" => SlaEventKind::MergedInto,
+        "merged_from" => SlaEventKind::MergedFrom {
+            oldest_unanswered: data
+                .get("oldest_unanswered_ms")
+                .and_then(|v| v.as_i64())
+                .map(ts),
+        },
         "promised" => SlaEventKind::Promise {
             due_at: ts(data.get("due_at_ms")?.as_i64()?),
         },

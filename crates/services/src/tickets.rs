@@ -145,7 +145,7 @@ impl Change {
     }
 }
 
-fn event(actor: &Actor, kind: &str, data: serde_json::Value) -> NewEvent {
+pub(crate) fn event(actor: &Actor, kind: &str, data: serde_json::Value) -> NewEvent {
     NewEvent {
         actor_id: Some(actor.user_id),
         kind: kind.into(),
@@ -173,11 +173,11 @@ fn clean_html(html: Option<&str>) -> Result<Option<String>> {
 /// A retried write: reload and decide again when someone else changed the ticket first.
 /// Every round lets at least one of the racing writers commit, so this bounds how many
 /// may write the same ticket at the same instant before one is told to try again.
-const ATTEMPTS: usize = 64;
+pub(crate) const ATTEMPTS: usize = 64;
 
 /// A short random pause before retrying, so racing writers spread out.
 /// The first attempt goes straight through: writes that race nobody never wait.
-async fn back_off(attempt: usize) {
+pub(crate) async fn back_off(attempt: usize) {
     if attempt == 0 {
         return;
     }
@@ -457,7 +457,16 @@ impl Services {
         } else {
             None
         };
-        let clocks = self.ticket_clocks(&t).await?;
+        let events = self.store.events(id).await?;
+        let clocks = self.clocks_for(&events, &[], self.now()).await?;
+        // A duplicate folded into another ticket points there (customers too: it is
+        // where their conversation went).
+        let merged_into = events
+            .iter()
+            .rev()
+            .find(|e| e.kind == "merged_into")
+            .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.data).ok())
+            .and_then(|d| d["ticket_id"].as_i64());
         let promise = clocks
             .promise
             .as_ref()
@@ -480,6 +489,7 @@ impl Services {
             .and_then(|d| heard_sla::customer_local_time(d, &zone).ok());
         Ok(TicketDetail {
             ticket,
+            merged_into,
             messages,
             attachments,
             customer,

@@ -284,6 +284,9 @@ pub struct CustomerPanel {
 pub struct TicketDetail {
     #[serde(flatten)]
     pub ticket: TicketView,
+    /// This ticket was a duplicate: its conversation continues on that ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<i64>,
     pub messages: Vec<MessageView>,
     pub attachments: Vec<AttachmentView>,
     /// Staff only.

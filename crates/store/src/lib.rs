@@ -25,7 +25,8 @@ pub use people::{NewUser, UserPatch};
 pub use rows::*;
 pub use service_levels::{NewNotification, NotificationRow};
 pub use tickets::{
-    Created, ListTickets, NewAttachment, NewEvent, NewMessage, NewTicket, TicketState, TicketWrite,
+    Created, ListTickets, NewAttachment, NewEvent, NewMessage, NewTicket, TicketMerge, TicketState,
+    TicketWrite,
 };
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

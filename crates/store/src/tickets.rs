@@ -85,6 +85,14 @@ pub struct TicketWrite {
     pub events: Vec<NewEvent>,
 }
 
+/// A duplicate ticket folded into another: the source closes, the target gets its
+/// conversation. Both are version-checked writes.
+#[derive(Debug, Clone)]
+pub struct TicketMerge {
+    pub source: TicketWrite,
+    pub target: TicketWrite,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ListTickets {
     pub statuses: Vec<String>,
@@ -201,6 +209,50 @@ macro_rules! insert_tags {
     };
 }
 
+/// Writes a [`TicketWrite`] inside the caller's transaction (version-checked; a stale
+/// version returns [`StoreError::Stale`], which rolls the transaction back). Evaluates to
+/// the id of the message written, if any.
+macro_rules! write_in {
+    ($tx:ident, $w:expr, $now:expr) => {{
+        let w: &TicketWrite = &$w;
+        let s = &w.state;
+        let updated = bind_state!(
+            sqlx::query(
+                "UPDATE tickets SET subject = $1, status = $2, priority = $3, assignee_id = $4,
+                        team_id = $5, tier = $6, transfers = $7, frustration_score = $8,
+                        frustration_level = $9, abusive = $10, repeats = $11, policy_id = $12,
+                        next_update_due = $13, due_at = $14, queue_rank = $15, next_alert_at = $16,
+                        version = version + 1, updated_at = $17
+                 WHERE id = $18 AND version = $19",
+            ),
+            s
+        )
+        .bind($now)
+        .bind(w.id)
+        .bind(w.expected_version)
+        .execute(&mut *$tx)
+        .await
+        .map_err(|e| StoreError::classify(e, "ticket"))?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Stale);
+        }
+        if let Some(tags) = &w.tags {
+            sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
+                .bind(w.id)
+                .execute(&mut *$tx)
+                .await?;
+            insert_tags!($tx, w.id, tags);
+        }
+        let message_id = match &w.message {
+            Some(m) => Some(insert_message!($tx, w.id, m, $now)),
+            None => None,
+        };
+        append_events!($tx, w.id, &w.events, $now);
+        crate::kb::outbox!($tx, "ticket", w.id, $now);
+        message_id
+    }};
+}
+
 impl Store {
     /// Opens a ticket with its first message, tags and events in one transaction.
     pub async fn create_ticket(&self, t: &NewTicket, now: i64) -> Result<Created> {
@@ -269,42 +321,25 @@ impl Store {
     /// [`StoreError::Stale`] (writing nothing) when someone changed it in between.
     /// Returns the id of the message written, if any.
     pub async fn write_ticket(&self, w: &TicketWrite, now: i64) -> Result<Option<i64>> {
+        Ok(in_transaction!(self, |tx| { write_in!(tx, w, now) }))
+    }
+
+    /// Merges `m.source` into `m.target`: the source's messages and attachments move to
+    /// the target, then both tickets' changes are written — all in one transaction, and
+    /// only if neither ticket changed since it was read.
+    pub async fn merge_tickets(&self, m: &TicketMerge, now: i64) -> Result<Option<i64>> {
         Ok(in_transaction!(self, |tx| {
-            let s = &w.state;
-            let updated = bind_state!(
-                sqlx::query(
-                    "UPDATE tickets SET subject = $1, status = $2, priority = $3, assignee_id = $4,
-                            team_id = $5, tier = $6, transfers = $7, frustration_score = $8,
-                            frustration_level = $9, abusive = $10, repeats = $11, policy_id = $12,
-                            next_update_due = $13, due_at = $14, queue_rank = $15, next_alert_at = $16,
-                            version = version + 1, updated_at = $17
-                     WHERE id = $18 AND version = $19",
-                ),
-                s
-            )
-            .bind(now)
-            .bind(w.id)
-            .bind(w.expected_version)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::classify(e, "ticket"))?;
-            if updated.rows_affected() != 1 {
-                return Err(StoreError::Stale);
+            write_in!(tx, m.source, now);
+            for table in ["messages", "attachments"] {
+                sqlx::query(&format!(
+                    "UPDATE {table} SET ticket_id = $1 WHERE ticket_id = $2"
+                ))
+                .bind(m.target.id)
+                .bind(m.source.id)
+                .execute(&mut *tx)
+                .await?;
             }
-            if let Some(tags) = &w.tags {
-                sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1")
-                    .bind(w.id)
-                    .execute(&mut *tx)
-                    .await?;
-                insert_tags!(tx, w.id, tags);
-            }
-            let message_id = match &w.message {
-                Some(m) => Some(insert_message!(tx, w.id, m, now)),
-                None => None,
-            };
-            append_events!(tx, w.id, &w.events, now);
-            crate::kb::outbox!(tx, "ticket", w.id, now);
-            message_id
+            write_in!(tx, m.target, now)
         }))
     }
 

@@ -280,6 +280,9 @@ async fn ticket_page(
     viewer.require_staff()?;
     let now = s.services.now();
     let d = s.services.ticket_detail(&viewer.actor, id).await?;
+    if let Some(into) = d.merged_into {
+        return Ok(see_other(&format!("/agent/tickets/{into}"), "merged"));
+    }
     let card = Card::new(&d.ticket, now);
     let first_customer = d
         .messages

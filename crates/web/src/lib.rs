@@ -11,6 +11,7 @@ mod assets;
 mod cards;
 mod format;
 mod help;
+mod merge;
 mod page;
 mod portal;
 mod session;
@@ -52,6 +53,7 @@ pub fn router(services: Services) -> Router {
         .route("/agent/tickets/{id}/update", post(agent::update))
         .route("/agent/tickets/{id}/escalate", post(agent::escalate))
         .route("/agent/tickets/{id}/promise", post(agent::promise))
+        .route("/agent/tickets/{id}/merge", post(merge::merge))
         .route("/help/{slug}", get(help::article))
         .route("/help/{slug}/solved", axum::routing::post(help::solved))
         .route("/supervisor", get(supervisor::dashboard))

@@ -213,6 +213,10 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "updated" => "The ticket was updated.",
         "escalated" => "The ticket was handed over with your note.",
         "promised" => "The customer now sees when they will hear from you.",
+        "merged" => "The duplicate was merged: its messages are now part of this conversation.",
+        "joined" => {
+            "We joined your requests about the same problem: the whole conversation is here."
+        }
         "team" => "The team was added.",
         "service_levels" => "The calendars and service-level policies were saved.",
         "welcome" => "Welcome! Your account is ready.",

@@ -278,6 +278,9 @@ pub async fn request(
     }
     let now = s.services.now();
     let d = s.services.ticket_detail(&viewer.actor, id).await?;
+    if let Some(into) = d.merged_into {
+        return Ok(see_other(&format!("/requests/{into}"), "joined"));
+    }
     let events = s
         .services
         .store

@@ -321,3 +321,129 @@ async fn a_self_service_visit_counts_as_deflected_or_submitted_anyway() {
         .expect("the article's row");
     assert_eq!((row.opened, row.deflected, row.submitted_anyway), (2, 1, 1));
 }
+
+#[tokio::test]
+async fn an_agent_merges_a_duplicate_and_both_pages_lead_to_the_one_conversation() {
+    use heard_services::tickets::CreateTicket;
+    let app = app().await;
+    app.services
+        .create_agent(
+            None,
+            heard_services::people::NewAgent {
+                email: "sup@example.org".into(),
+                name: "Sup".into(),
+                role: "supervisor".into(),
+                tier: Some(2),
+                skills: vec![],
+                team_ids: vec![],
+                capacity: None,
+                time_zone: None,
+                password: Some("correct horse battery".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let (cookie, csrf) = customer(&app).await;
+    let ada = app
+        .services
+        .actor_for_session(cookie.trim_start_matches("heard_session="))
+        .await
+        .unwrap()
+        .0;
+    let open = |subject: &str, body: &str| CreateTicket {
+        subject: subject.into(),
+        body: body.into(),
+        body_html: None,
+        priority: None,
+        channel: None,
+        requester_email: None,
+        requester_name: None,
+        requester_id: None,
+        team_id: None,
+        assignee_id: None,
+        tags: vec![],
+    };
+    let first = app
+        .services
+        .create_ticket(&ada, open("Wi-Fi drops", "Every hour."), None)
+        .await
+        .unwrap()
+        .0
+        .ticket
+        .id;
+    let dup = app
+        .services
+        .create_ticket(&ada, open("Wi-Fi again", "Still every hour."), None)
+        .await
+        .unwrap()
+        .0
+        .ticket
+        .id;
+    let sup = app
+        .services
+        .sign_in("sup@example.org", "correct horse battery")
+        .await
+        .unwrap();
+    let sup_cookie = format!("heard_session={}", sup.token);
+
+    let (status, _, page) = send(
+        &app,
+        get(&format!("/agent/tickets/{dup}"), Some(&sup_cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("action=\"/agent/tickets/{dup}/merge\"")));
+    // A number that is not one goes back to the form with the field named.
+    let (status, _, _) = send(
+        &app,
+        post_form(
+            &format!("/agent/tickets/{dup}/merge"),
+            &sup_cookie,
+            &format!("csrf={}&into_ticket_id=first", sup.csrf_token),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, headers, _) = send(
+        &app,
+        post_form(
+            &format!("/agent/tickets/{dup}/merge"),
+            &sup_cookie,
+            &format!(
+                "csrf={}&into_ticket_id=%23{first}&note=same+router",
+                sup.csrf_token
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        format!("/agent/tickets/{first}?done=merged").as_str()
+    );
+
+    let (status, headers, _) = send(
+        &app,
+        get(&format!("/agent/tickets/{dup}"), Some(&sup_cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        format!("/agent/tickets/{first}?done=merged").as_str()
+    );
+    let (status, headers, _) = send(&app, get(&format!("/requests/{dup}"), Some(&cookie))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        format!("/requests/{first}?done=joined").as_str()
+    );
+    let (status, _, page) = send(
+        &app,
+        get(&format!("/requests/{first}?done=joined"), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Still every hour.") && page.contains("We joined your requests"));
+    let _ = csrf;
+}

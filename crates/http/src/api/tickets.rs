@@ -19,6 +19,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_ticket, update_ticket))
         .routes(routes!(add_message))
         .routes(routes!(escalate))
+        .routes(routes!(merge))
         .routes(routes!(ticket_events))
         .routes(routes!(upload_attachment).layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES + 1)))
         .routes(routes!(download_attachment))
@@ -115,6 +116,22 @@ async fn escalate(
     ApiJson(input): ApiJson<Escalation>,
 ) -> Result<Json<TicketDetail>, ApiError> {
     Ok(Json(state.services.escalate(&actor, id, input).await?))
+}
+
+/// Merge this duplicate into another ticket of the same customer (staff): it closes
+/// and points there; its conversation and attachments move; the customer's wait carries
+/// over. Answers with the surviving ticket.
+#[utoipa::path(post, path = "/tickets/{id}/merge", tag = "tickets", params(("id" = i64, Path)),
+    request_body = heard_services::merge::MergeRequest,
+    responses((status = 200, body = TicketDetail), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn merge(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<heard_services::merge::MergeRequest>,
+) -> Result<Json<TicketDetail>, ApiError> {
+    Ok(Json(state.services.merge_ticket(&actor, id, input).await?))
 }
 
 /// The ticket's audit log (staff).
