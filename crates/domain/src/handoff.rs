@@ -59,6 +59,15 @@ fn words(s: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_lowercase)
 }
 
+/// How many distinct informative words `text` says that `subject` does not.
+pub(crate) fn informative_words(text: &str, subject: &str) -> usize {
+    let known: HashSet<String> = words(subject).collect();
+    words(text)
+        .filter(|w| !known.contains(w) && !FILLER.contains(&w.as_str()))
+        .collect::<HashSet<String>>()
+        .len()
+}
+
 /// Checks a hand-off note: 1–5,000 characters with at least three informative words
 /// that the ticket's subject does not already say.
 pub fn note(raw: &str, subject: &str) -> Result<String, Invalid> {
@@ -70,11 +79,7 @@ pub fn note(raw: &str, subject: &str) -> Result<String, Invalid> {
             "a hand-off note has at most 5,000 characters",
         ));
     }
-    let known: HashSet<String> = words(subject).collect();
-    let new_words: HashSet<String> = words(note)
-        .filter(|w| !known.contains(w) && !FILLER.contains(&w.as_str()))
-        .collect();
-    if new_words.len() < 3 {
+    if informative_words(note, subject) < 3 {
         return Err(Invalid::new(
             "handoff_note",
             "handoff_note_too_thin",

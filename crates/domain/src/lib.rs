@@ -6,6 +6,7 @@
 //! property-tested and reused by every channel (HTTP, CLI, e-mail, jobs).
 
 pub mod access;
+pub mod diagnosis;
 pub mod handoff;
 pub mod invalid;
 pub mod people;

@@ -441,6 +441,18 @@ async fn create(services: &Services) -> anyhow::Result<()> {
     services
         .update_ticket(hana, t.ticket.id, status("resolved"))
         .await?;
+    services
+        .record_diagnosis(
+            hana,
+            t.ticket.id,
+            heard_services::diagnosis::DiagnosisInput {
+                root_cause: "Last week's schema migration dropped the index on ledger_entries(period) that the revenue report scans by".into(),
+                resolution: Some("Recreated the index; added a migration check that fails when a report's index disappears".into()),
+                problem_id: None,
+                new_problem_title: Some("Schema migrations can drop indexes that reports rely on".into()),
+            },
+        )
+        .await?;
 
     // a chat that was answered and is open again after the customer wrote back
     let (t, _) = services

@@ -88,6 +88,24 @@ async fn every_ticket_route_by_every_role() {
             [ANON, FORBIDDEN, HIDDEN, HIDDEN, 422, HIDDEN, 422, 422],
         ),
         (
+            "POST",
+            format!("{t}/diagnosis"),
+            Some(json!({"root_cause": "x"})),
+            [ANON, FORBIDDEN, HIDDEN, HIDDEN, 422, HIDDEN, 422, 422],
+        ),
+        (
+            "GET",
+            "/api/v1/problems".into(),
+            None,
+            [ANON, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK],
+        ),
+        (
+            "GET",
+            "/api/v1/problems/999999".into(),
+            None,
+            [ANON, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN],
+        ),
+        (
             "GET",
             "/api/v1/tickets/999999".into(),
             None,

@@ -358,9 +358,21 @@ async fn a_ticket_lives_through_its_states_with_an_event_for_each_change() {
     w.app
         .patch(&t, &w.agent_a.token, json!({"status": "resolved"}))
         .await;
-    w.app
+    // Coming back because it broke again counts as upset: Diagnose before closing.
+    let (st, _) = w
+        .app
+        .post(
+            &format!("{t}/diagnosis"),
+            &w.agent_a.token,
+            json!({"root_cause": "Floor 3 printer's driver reverted after the nightly update"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = w
+        .app
         .patch(&t, &w.agent_a.token, json!({"status": "closed"}))
         .await;
+    assert_eq!(st, StatusCode::OK);
     let (st, v) = w
         .app
         .post(&msg, &w.c1.token, json!({"body": "Hello?"}))

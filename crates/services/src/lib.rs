@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod care;
 mod clock;
+pub mod diagnosis;
 mod error;
 pub mod kb;
 pub mod merge;

@@ -85,6 +85,8 @@ pub struct TicketQuery {
     pub requester_id: Option<i64>,
     pub organization_id: Option<i64>,
     pub tag: Option<String>,
+    /// Tickets diagnosed as caused by this problem.
+    pub problem_id: Option<i64>,
     /// The `next_after` of the previous page (newest-first order).
     pub after: Option<i64>,
     pub limit: Option<i64>,
@@ -459,6 +461,11 @@ impl Services {
         };
         let events = self.store.events(id).await?;
         let clocks = self.clocks_for(&events, &[], self.now()).await?;
+        let diagnosis = if staff {
+            self.diagnosis_of(id).await?
+        } else {
+            None
+        };
         // A duplicate folded into another ticket points there (customers too: it is
         // where their conversation went).
         let merged_into = events
@@ -490,6 +497,7 @@ impl Services {
         Ok(TicketDetail {
             ticket,
             merged_into,
+            diagnosis,
             messages,
             attachments,
             customer,
@@ -550,6 +558,7 @@ impl Services {
                     requester_id: q.requester_id,
                     organization_id: q.organization_id,
                     tag,
+                    problem_id: q.problem_id,
                     before_id: q.after,
                     by_due,
                     after_rank,
@@ -626,6 +635,10 @@ impl Services {
         let tags: Option<Vec<String>> =
             tags.map(|t| t.iter().map(|t| t.as_str().to_string()).collect());
         let before_tags = self.store.tags_of(id).await?;
+        if patch.status.as_deref() == Some("closed") && actor.may_manage_tickets() {
+            let t = self.visible_ticket(actor, id).await?;
+            self.check_may_close(id, t.abusive).await?;
+        }
         let book = self.policy_book().await?;
         self.with_ticket(actor, id, |t, _now| {
             if !actor.may_manage_tickets() {

@@ -287,6 +287,9 @@ pub struct TicketDetail {
     /// This ticket was a duplicate: its conversation continues on that ticket.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<i64>,
+    /// Staff only: the root cause recorded (Diagnose) and the problem it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<crate::diagnosis::DiagnosisView>,
     pub messages: Vec<MessageView>,
     pub attachments: Vec<AttachmentView>,
     /// Staff only.

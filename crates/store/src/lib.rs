@@ -8,6 +8,7 @@
 //! store a complete write, which it applies in one transaction together with its events.
 
 mod backend;
+mod diagnosis;
 mod error;
 mod kb;
 mod people;
@@ -25,8 +26,8 @@ pub use people::{NewUser, UserPatch};
 pub use rows::*;
 pub use service_levels::{NewNotification, NotificationRow};
 pub use tickets::{
-    Created, ListTickets, NewAttachment, NewEvent, NewMessage, NewTicket, TicketMerge, TicketState,
-    TicketWrite,
+    Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewTicket,
+    TicketMerge, TicketState, TicketWrite,
 };
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -142,3 +142,29 @@ pub struct AttachmentRow {
     pub sha256: String,
     pub created_at: i64,
 }
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ProblemRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub status: String,
+    pub created_by: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Tickets diagnosed as caused by it.
+    pub tickets: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DiagnosisRow {
+    pub ticket_id: i64,
+    pub root_cause: String,
+    pub resolution: Option<String>,
+    pub problem_id: Option<i64>,
+    pub problem_title: Option<String>,
+    pub problem_status: Option<String>,
+    pub recorded_by: i64,
+    pub recorded_by_name: String,
+    pub recorded_at: i64,
+}

@@ -93,6 +93,15 @@ pub struct TicketMerge {
     pub target: TicketWrite,
 }
 
+/// What an agent found: the root cause, how it was fixed, and the problem it belongs to.
+#[derive(Debug, Clone)]
+pub struct NewDiagnosis {
+    pub root_cause: String,
+    pub resolution: Option<String>,
+    pub problem_id: Option<i64>,
+    pub recorded_by: i64,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ListTickets {
     pub statuses: Vec<String>,
@@ -101,6 +110,8 @@ pub struct ListTickets {
     pub requester_id: Option<i64>,
     pub organization_id: Option<i64>,
     pub tag: Option<String>,
+    /// Tickets diagnosed as caused by this problem.
+    pub problem_id: Option<i64>,
     /// Keyset pagination: tickets with an id below this one (lists are newest first).
     pub before_id: Option<i64>,
     /// Order by what is due soonest, weighted by frustration (the queue key) instead of
@@ -343,6 +354,36 @@ impl Store {
         }))
     }
 
+    /// Records (or corrects) a ticket's diagnosis together with the ticket's write and
+    /// its `diagnosed` event.
+    pub async fn record_diagnosis(
+        &self,
+        w: &TicketWrite,
+        d: &NewDiagnosis,
+        now: i64,
+    ) -> Result<()> {
+        in_transaction!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO ticket_diagnoses (ticket_id, root_cause, resolution, problem_id, recorded_by, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (ticket_id) DO UPDATE SET root_cause = excluded.root_cause,
+                     resolution = excluded.resolution, problem_id = excluded.problem_id,
+                     recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+            )
+            .bind(w.id)
+            .bind(&d.root_cause)
+            .bind(&d.resolution)
+            .bind(d.problem_id)
+            .bind(d.recorded_by)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::classify(e, "diagnosis"))?;
+            write_in!(tx, w, now);
+        });
+        Ok(())
+    }
+
     pub async fn ticket(&self, id: i64) -> Result<Option<TicketRow>> {
         let sql = format!("{TICKET_SELECT} WHERE t.id = $1");
         Ok(with_reader!(self, |db| {
@@ -411,6 +452,11 @@ impl Store {
             if let Some(tag) = &filter.tag {
                 q.push(" AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ")
                     .push_bind(tag.clone())
+                    .push(")");
+            }
+            if let Some(problem) = filter.problem_id {
+                q.push(" AND t.id IN (SELECT ticket_id FROM ticket_diagnoses WHERE problem_id = ")
+                    .push_bind(problem)
                     .push(")");
             }
             if filter.by_due {

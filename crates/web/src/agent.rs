@@ -222,6 +222,9 @@ struct TicketPage {
     teams: Vec<TeamOption>,
     coached: Option<Coached>,
     statuses: Vec<Choice>,
+    diagnosis: Option<heard_services::diagnosis::DiagnosisView>,
+    /// Problems a diagnosis may link to (open and known errors).
+    problems: Vec<heard_services::diagnosis::ProblemView>,
 }
 
 impl TicketPage {
@@ -347,7 +350,10 @@ async fn ticket_page(
         .collect();
     let mut chrome = viewer.chrome(format!("#{id} {}", card.subject), "agent");
     chrome.notice = notice;
+    let problems = crate::diagnosis::linkable_problems(s, viewer).await?;
     Ok(render(&TicketPage {
+        diagnosis: d.diagnosis.clone(),
+        problems,
         chrome,
         card,
         entries,

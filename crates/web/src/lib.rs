@@ -9,6 +9,7 @@ mod admin;
 mod agent;
 mod assets;
 mod cards;
+mod diagnosis;
 mod format;
 mod help;
 mod merge;
@@ -54,6 +55,12 @@ pub fn router(services: Services) -> Router {
         .route("/agent/tickets/{id}/escalate", post(agent::escalate))
         .route("/agent/tickets/{id}/promise", post(agent::promise))
         .route("/agent/tickets/{id}/merge", post(merge::merge))
+        .route("/agent/tickets/{id}/diagnosis", post(diagnosis::diagnose))
+        .route("/agent/problems", get(diagnosis::problems))
+        .route(
+            "/agent/problems/{id}",
+            get(diagnosis::problem).post(diagnosis::update_problem),
+        )
         .route("/help/{slug}", get(help::article))
         .route("/help/{slug}/solved", axum::routing::post(help::solved))
         .route("/supervisor", get(supervisor::dashboard))

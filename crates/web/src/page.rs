@@ -213,6 +213,8 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "updated" => "The ticket was updated.",
         "escalated" => "The ticket was handed over with your note.",
         "promised" => "The customer now sees when they will hear from you.",
+        "diagnosed" => "The diagnosis was recorded: the next agent starts from it.",
+        "problem" => "The problem was saved.",
         "merged" => "The duplicate was merged: its messages are now part of this conversation.",
         "joined" => {
             "We joined your requests about the same problem: the whole conversation is here."

@@ -447,3 +447,133 @@ async fn an_agent_merges_a_duplicate_and_both_pages_lead_to_the_one_conversation
     assert!(page.contains("Still every hour.") && page.contains("We joined your requests"));
     let _ = csrf;
 }
+
+#[tokio::test]
+async fn an_agent_records_a_diagnosis_and_the_problem_page_groups_its_tickets() {
+    use heard_services::tickets::CreateTicket;
+    let app = app().await;
+    app.services
+        .create_agent(
+            None,
+            heard_services::people::NewAgent {
+                email: "sup@example.org".into(),
+                name: "Sup".into(),
+                role: "supervisor".into(),
+                tier: Some(2),
+                skills: vec![],
+                team_ids: vec![],
+                capacity: None,
+                time_zone: None,
+                password: Some("correct horse battery".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let (cookie, _) = customer(&app).await;
+    let ada = app
+        .services
+        .actor_for_session(cookie.trim_start_matches("heard_session="))
+        .await
+        .unwrap()
+        .0;
+    let id = app
+        .services
+        .create_ticket(
+            &ada,
+            CreateTicket {
+                subject: "Mail bounces".into(),
+                body: "Every mail to the <b>board</b> bounces.".into(),
+                body_html: None,
+                priority: None,
+                channel: None,
+                requester_email: None,
+                requester_name: None,
+                requester_id: None,
+                team_id: None,
+                assignee_id: None,
+                tags: vec![],
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .0
+        .ticket
+        .id;
+    let sup = app
+        .services
+        .sign_in("sup@example.org", "correct horse battery")
+        .await
+        .unwrap();
+    let sup_cookie = format!("heard_session={}", sup.token);
+    let post = |form: String| {
+        post_form(
+            &format!("/agent/tickets/{id}/diagnosis"),
+            &sup_cookie,
+            &form,
+        )
+    };
+
+    let (status, _, _) = send(
+        &app,
+        post(format!("csrf={}&root_cause=mail+bounces", sup.csrf_token)),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a root cause must say more than the subject"
+    );
+    let (status, headers, _) = send(
+        &app,
+        post(format!(
+            "csrf={}&root_cause=The+board+list%27s+alias+pointed+at+a+deleted+mailbox&problem_id=&new_problem_title=%3Cscript%3EStale+aliases",
+            sup.csrf_token
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        format!("/agent/tickets/{id}?done=diagnosed").as_str()
+    );
+    let (_, _, page) = send(
+        &app,
+        get(&format!("/agent/tickets/{id}"), Some(&sup_cookie)),
+    )
+    .await;
+    assert!(
+        page.contains("pointed at a deleted mailbox") && page.contains("Correct the diagnosis")
+    );
+    let (status, _, page) = send(&app, get("/agent/problems", Some(&sup_cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        (page.contains("&lt;script&gt;Stale aliases")
+            || page.contains("&#60;script&#62;Stale aliases"))
+            && !page.contains("<script>Stale"),
+        "titles are escaped"
+    );
+    let (status, _, page) = send(&app, get("/agent/problems/1", Some(&sup_cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(&format!("/agent/tickets/{id}")),
+        "the problem lists its ticket"
+    );
+    let (status, _, _) = send(&app, get("/agent/problems", Some(&cookie))).await;
+    assert_ne!(status, StatusCode::OK, "customers have no problems page");
+    let (status, headers, _) = send(
+        &app,
+        post_form(
+            "/agent/problems/1",
+            &sup_cookie,
+            &format!(
+                "csrf={}&status=known_error&description=Recreate+the+alias",
+                sup.csrf_token
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+    let (_, _, page) = send(&app, get("/agent/problems/1", Some(&sup_cookie))).await;
+    assert!(page.contains("Recreate the alias"));
+}
