@@ -11,6 +11,7 @@ pub mod handoff;
 pub mod invalid;
 pub mod people;
 pub mod routing;
+pub mod survey;
 pub mod ticket;
 
 pub use access::{Actor, TicketFacts};

@@ -19,6 +19,11 @@ impl Role {
     pub fn is_staff(self) -> bool {
         !matches!(self, Role::Customer)
     }
+
+    /// Supervisors and admins look after the desk: all tickets, coaching, recovery.
+    pub fn is_supervisor(self) -> bool {
+        matches!(self, Role::Supervisor | Role::Admin)
+    }
 }
 
 named_enum!(

@@ -454,6 +454,19 @@ async fn create(services: &Services) -> anyhow::Result<()> {
         )
         .await?;
 
+    // The customer was let down: a poor rating waits for a supervisor's follow-up.
+    let marcus = services.actor_for_user(customers[1]).await?;
+    services
+        .rate_ticket(
+            &marcus,
+            t.ticket.id,
+            heard_services::survey::SurveyInput {
+                rating: 2,
+                comment: Some("Fixed quickly once someone looked, but we lost half a day of the close waiting.".into()),
+            },
+        )
+        .await?;
+
     // a chat that was answered and is open again after the customer wrote back
     let (t, _) = services
         .create_ticket(

@@ -94,6 +94,28 @@ async fn every_ticket_route_by_every_role() {
             [ANON, FORBIDDEN, HIDDEN, HIDDEN, 422, HIDDEN, 422, 422],
         ),
         (
+            "POST",
+            format!("{t}/survey"),
+            Some(json!({"rating": 5})),
+            [
+                ANON, 409, HIDDEN, HIDDEN, FORBIDDEN, HIDDEN, FORBIDDEN, FORBIDDEN,
+            ],
+        ),
+        (
+            "POST",
+            format!("{t}/recovery"),
+            Some(json!({"note": "called"})),
+            [ANON, FORBIDDEN, HIDDEN, HIDDEN, FORBIDDEN, HIDDEN, 409, 409],
+        ),
+        (
+            "GET",
+            "/api/v1/recoveries".into(),
+            None,
+            [
+                ANON, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK,
+            ],
+        ),
+        (
             "GET",
             "/api/v1/problems".into(),
             None,

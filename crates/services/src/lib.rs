@@ -12,6 +12,7 @@ pub mod kb;
 pub mod merge;
 pub mod people;
 pub mod service_levels;
+pub mod survey;
 pub mod tickets;
 pub mod views;
 

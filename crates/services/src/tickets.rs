@@ -466,6 +466,7 @@ impl Services {
         } else {
             None
         };
+        let survey = self.survey_of(id, staff).await?;
         // A duplicate folded into another ticket points there (customers too: it is
         // where their conversation went).
         let merged_into = events
@@ -498,6 +499,7 @@ impl Services {
             ticket,
             merged_into,
             diagnosis,
+            survey,
             messages,
             attachments,
             customer,

@@ -290,6 +290,10 @@ pub struct TicketDetail {
     /// Staff only: the root cause recorded (Diagnose) and the problem it belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<crate::diagnosis::DiagnosisView>,
+    /// The customer's rating once resolved ("how did we do?"); staff also see its
+    /// recovery task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub survey: Option<crate::survey::SurveyView>,
     pub messages: Vec<MessageView>,
     pub attachments: Vec<AttachmentView>,
     /// Staff only.

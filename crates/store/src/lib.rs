@@ -14,6 +14,7 @@ mod kb;
 mod people;
 mod rows;
 mod service_levels;
+mod surveys;
 mod tickets;
 
 pub use backend::{Backend, Store};
@@ -26,7 +27,7 @@ pub use people::{NewUser, UserPatch};
 pub use rows::*;
 pub use service_levels::{NewNotification, NotificationRow};
 pub use tickets::{
-    Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewTicket,
+    Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewSurvey, NewTicket,
     TicketMerge, TicketState, TicketWrite,
 };
 

@@ -168,3 +168,38 @@ pub struct DiagnosisRow {
     pub recorded_by_name: String,
     pub recorded_at: i64,
 }
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SurveyRow {
+    pub ticket_id: i64,
+    pub rating: i64,
+    pub comment: Option<String>,
+    pub recovery: String,
+    pub recovery_note: Option<String>,
+    pub recovered_by_name: Option<String>,
+    pub recovered_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RecoveryRow {
+    pub ticket_id: i64,
+    pub subject: String,
+    pub rating: i64,
+    pub comment: Option<String>,
+    pub customer_name: String,
+    pub agent_name: Option<String>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SatisfactionRow {
+    pub team_id: Option<i64>,
+    pub team_name: Option<String>,
+    pub agent_id: Option<i64>,
+    pub agent_name: Option<String>,
+    pub rated: i64,
+    pub satisfied: i64,
+    pub poor: i64,
+}

@@ -93,6 +93,19 @@ pub struct TicketMerge {
     pub target: TicketWrite,
 }
 
+/// A customer's rating as stored: who had the ticket then, and the recovery state the
+/// rating leads to.
+#[derive(Debug, Clone)]
+pub struct NewSurvey {
+    pub requester_id: i64,
+    pub rating: i64,
+    pub comment: Option<String>,
+    pub agent_id: Option<i64>,
+    pub team_id: Option<i64>,
+    /// none, open or done
+    pub recovery: String,
+}
+
 /// What an agent found: the root cause, how it was fixed, and the problem it belongs to.
 #[derive(Debug, Clone)]
 pub struct NewDiagnosis {
@@ -382,6 +395,84 @@ impl Store {
             write_in!(tx, w, now);
         });
         Ok(())
+    }
+
+    /// Stores the customer's rating with the ticket's `rated` event and, when the rating
+    /// opened a recovery task, the supervisors' notification — all in one transaction.
+    pub async fn rate_ticket(
+        &self,
+        w: &TicketWrite,
+        s: &NewSurvey,
+        notify: Option<&crate::NewNotification>,
+        now: i64,
+    ) -> Result<()> {
+        in_transaction!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO surveys (ticket_id, requester_id, rating, comment, agent_id, team_id, recovery,
+                                      created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                 ON CONFLICT (ticket_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment,
+                     agent_id = excluded.agent_id, team_id = excluded.team_id,
+                     recovery = excluded.recovery, updated_at = excluded.updated_at",
+            )
+            .bind(w.id)
+            .bind(s.requester_id)
+            .bind(s.rating)
+            .bind(&s.comment)
+            .bind(s.agent_id)
+            .bind(s.team_id)
+            .bind(&s.recovery)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::classify(e, "survey"))?;
+            if let Some(n) = notify {
+                sqlx::query(
+                    "INSERT INTO notifications (user_id, role, ticket_id, kind, message, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(n.user_id)
+                .bind(&n.role)
+                .bind(w.id)
+                .bind(&n.kind)
+                .bind(&n.message)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            write_in!(tx, w, now);
+        });
+        Ok(())
+    }
+
+    /// Marks a poor rating's recovery task done with the supervisor's note, together with
+    /// the ticket's `recovered` event. Returns false, writing nothing, when no task was open.
+    pub async fn complete_recovery(
+        &self,
+        w: &TicketWrite,
+        note: &str,
+        by: i64,
+        now: i64,
+    ) -> Result<bool> {
+        Ok(in_transaction!(self, |tx| {
+            let done = sqlx::query(
+                "UPDATE surveys SET recovery = 'done', recovery_note = $1, recovered_by = $2,
+                     recovered_at = $3, updated_at = $3
+                 WHERE ticket_id = $4 AND recovery = 'open'",
+            )
+            .bind(note)
+            .bind(by)
+            .bind(now)
+            .bind(w.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if done {
+                write_in!(tx, w, now);
+            }
+            done
+        }))
     }
 
     pub async fn ticket(&self, id: i64) -> Result<Option<TicketRow>> {

@@ -3,7 +3,7 @@
 
 use crate::WebState;
 use crate::cards::Card;
-use crate::page::{BackTo, Chrome, PageError, PageResult, notice_text, render, see_other};
+use crate::page::{BackTo, Chrome, Done, PageError, PageResult, notice_text, render, see_other};
 use crate::session::Viewer;
 use askama::Template;
 use axum::Form;
@@ -110,11 +110,6 @@ struct ProblemPage {
     problem: ProblemView,
     tickets: Vec<Card>,
     statuses: Vec<(&'static str, &'static str)>,
-}
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
 }
 
 pub async fn problem(

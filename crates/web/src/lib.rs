@@ -17,6 +17,7 @@ mod page;
 mod portal;
 mod session;
 mod supervisor;
+mod survey;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +48,7 @@ pub fn router(services: Services) -> Router {
         )
         .route("/requests/{id}", get(portal::request))
         .route("/requests/{id}/reply", post(portal::reply))
+        .route("/requests/{id}/survey", post(survey::rate))
         .route("/agent", get(agent::queues))
         .route("/agent/search", get(agent::search))
         .route("/agent/tickets/{id}", get(agent::ticket))
@@ -64,6 +66,7 @@ pub fn router(services: Services) -> Router {
         .route("/help/{slug}", get(help::article))
         .route("/help/{slug}/solved", axum::routing::post(help::solved))
         .route("/supervisor", get(supervisor::dashboard))
+        .route("/supervisor/recoveries/{id}", post(survey::recover))
         .route("/admin", get(admin::overview))
         .route("/admin/teams", post(admin::create_team))
         .route("/admin/service-levels", post(admin::set_service_levels))

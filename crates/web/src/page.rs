@@ -197,6 +197,12 @@ pub async fn not_found() -> Response {
 }
 
 /// After a form: back to a page with a one-line confirmation.
+/// The `?done=` a page was redirected with, naming the confirmation to show.
+#[derive(serde::Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
 pub fn see_other(to: &str, notice: &str) -> Response {
     let sep = if to.contains('?') { '&' } else { '?' };
     Redirect::to(&format!("{to}{sep}done={notice}")).into_response()
@@ -213,6 +219,8 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "updated" => "The ticket was updated.",
         "escalated" => "The ticket was handed over with your note.",
         "promised" => "The customer now sees when they will hear from you.",
+        "rated" => "Thank you for telling us how we did.",
+        "recovered" => "The follow-up was recorded.",
         "diagnosed" => "The diagnosis was recorded: the next agent starts from it.",
         "problem" => "The problem was saved.",
         "merged" => "The duplicate was merged: its messages are now part of this conversation.",

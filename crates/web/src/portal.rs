@@ -265,6 +265,9 @@ struct RequestPage {
     steps: Vec<Step>,
     messages: Vec<Message>,
     attachments: Vec<Attachment>,
+    can_rate: bool,
+    survey: Option<heard_services::survey::SurveyView>,
+    rating_choices: [(i64, &'static str); 5],
 }
 
 pub async fn request(
@@ -312,6 +315,9 @@ pub async fn request(
         steps,
         messages,
         attachments: attachments(&d),
+        can_rate: crate::survey::can_rate(&d, &viewer),
+        survey: d.survey.clone(),
+        rating_choices: crate::survey::RATING_CHOICES,
     }))
 }
 

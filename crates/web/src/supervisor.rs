@@ -4,10 +4,10 @@
 use crate::WebState;
 use crate::agent::{cards, open_cards};
 use crate::cards::{Card, sort_queue};
-use crate::page::{Chrome, PageResult, render};
+use crate::page::{Chrome, Done, PageResult, notice_text, render};
 use crate::session::Viewer;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use heard_services::ServiceError;
 use heard_store::ListTickets;
 
@@ -100,9 +100,15 @@ struct Dashboard {
     promises_tracked: bool,
     truncated: bool,
     urgent: Vec<Card>,
+    recoveries: Vec<heard_services::survey::RecoveryTask>,
+    satisfaction: heard_services::survey::SatisfactionReport,
 }
 
-pub async fn dashboard(State(s): State<WebState>, viewer: Viewer) -> PageResult {
+pub async fn dashboard(
+    State(s): State<WebState>,
+    viewer: Viewer,
+    Query(q): Query<Done>,
+) -> PageResult {
     viewer.require_supervisor()?;
     let now = s.services.now();
     let open = open_cards(&s, &viewer).await?;
@@ -220,8 +226,14 @@ pub async fn dashboard(State(s): State<WebState>, viewer: Viewer) -> PageResult 
     // Already in queue order.
     let mut urgent = open.clone();
     urgent.truncate(15);
+    let recoveries = s.services.recoveries(&viewer.actor).await?;
+    let satisfaction = s.services.satisfaction_report(&viewer.actor, 30).await?;
+    let mut chrome = viewer.chrome("Supervisor", "supervisor");
+    chrome.notice = notice_text(q.done.as_deref());
     Ok(render(&Dashboard {
-        chrome: viewer.chrome("Supervisor", "supervisor"),
+        recoveries,
+        satisfaction,
+        chrome,
         total_open: open.len(),
         unassigned: open.iter().filter(|c| c.owner_id.is_none()).count(),
         teams: team_rows,

@@ -577,3 +577,126 @@ async fn an_agent_records_a_diagnosis_and_the_problem_page_groups_its_tickets() 
     let (_, _, page) = send(&app, get("/agent/problems/1", Some(&sup_cookie))).await;
     assert!(page.contains("Recreate the alias"));
 }
+
+#[tokio::test]
+async fn a_customer_rates_a_resolved_request_and_a_poor_rating_reaches_the_supervisor() {
+    use heard_services::tickets::{CreateTicket, TicketPatch};
+    let app = app().await;
+    let sup_id = app
+        .services
+        .create_agent(
+            None,
+            heard_services::people::NewAgent {
+                email: "sup@example.org".into(),
+                name: "Sup".into(),
+                role: "supervisor".into(),
+                tier: Some(2),
+                skills: vec![],
+                team_ids: vec![],
+                capacity: None,
+                time_zone: None,
+                password: Some("correct horse battery".into()),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let sup_actor = app.services.actor_for_user(sup_id).await.unwrap();
+    let (cookie, csrf) = customer(&app).await;
+    let ada = app
+        .services
+        .actor_for_session(cookie.trim_start_matches("heard_session="))
+        .await
+        .unwrap()
+        .0;
+    let id = app
+        .services
+        .create_ticket(
+            &ada,
+            CreateTicket {
+                subject: "Badge does not open the door".into(),
+                body: "My badge stopped working at the front door.".into(),
+                body_html: None,
+                priority: None,
+                channel: None,
+                requester_email: None,
+                requester_name: None,
+                requester_id: None,
+                team_id: None,
+                assignee_id: None,
+                tags: vec![],
+            },
+            None,
+        )
+        .await
+        .unwrap()
+        .0
+        .ticket
+        .id;
+    let (_, _, page) = send(&app, get(&format!("/requests/{id}"), Some(&cookie))).await;
+    assert!(
+        !page.contains("How did we do?"),
+        "no survey before it is resolved"
+    );
+    app.services
+        .update_ticket(
+            &sup_actor,
+            id,
+            TicketPatch {
+                status: Some("resolved".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (_, _, page) = send(&app, get(&format!("/requests/{id}"), Some(&cookie))).await;
+    assert!(page.contains("How did we do?") && page.contains("name=\"rating\""));
+    let rate = |form: String| post_form(&format!("/requests/{id}/survey"), &cookie, &form);
+    let (status, _, _) = send(&app, rate(format!("csrf={csrf}&rating=great"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, headers, _) = send(
+        &app,
+        rate(format!("csrf={csrf}&rating=1&comment=Two+days+locked+out")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION],
+        format!("/requests/{id}?done=rated").as_str()
+    );
+    let (_, _, page) = send(&app, get(&format!("/requests/{id}"), Some(&cookie))).await;
+    assert!(page.contains("1 out of 5") && page.contains("Two days locked out"));
+
+    let sup = app
+        .services
+        .sign_in("sup@example.org", "correct horse battery")
+        .await
+        .unwrap();
+    let sup_cookie = format!("heard_session={}", sup.token);
+    let (status, _, page) = send(&app, get("/supervisor", Some(&sup_cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Customers to win back")
+            && page.contains(&format!("/supervisor/recoveries/{id}"))
+    );
+    assert!(
+        page.contains("<strong>0%</strong> rated 4 or 5 (1 rating)"),
+        "satisfaction: none of one rating was good"
+    );
+    let (status, headers, _) = send(
+        &app,
+        post_form(
+            &format!("/supervisor/recoveries/{id}"),
+            &sup_cookie,
+            &format!("csrf={}&note=Called+and+reissued+the+badge", sup.csrf_token),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/supervisor?done=recovered");
+    let (_, _, page) = send(&app, get("/supervisor?done=recovered", Some(&sup_cookie))).await;
+    assert!(
+        page.contains("Nobody is waiting for a follow-up")
+            && page.contains("The follow-up was recorded")
+    );
+}

@@ -5,6 +5,7 @@ mod kb;
 mod people;
 mod problems;
 mod session;
+mod surveys;
 mod tickets;
 
 use crate::AppState;
@@ -21,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(care::routes())
         .merge(kb::routes())
         .merge(problems::routes())
+        .merge(surveys::routes())
 }
 
 /// 200 when the database answers.
