@@ -9,6 +9,7 @@ mod clock;
 mod error;
 pub mod kb;
 pub mod people;
+pub mod routing;
 pub mod service_levels;
 pub mod tickets;
 pub mod views;

@@ -11,6 +11,7 @@ mod backend;
 mod error;
 mod kb;
 mod people;
+mod routing;
 mod rows;
 mod service_levels;
 mod tickets;
@@ -22,6 +23,10 @@ pub use kb::{
     FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
 };
 pub use people::{NewUser, UserPatch};
+pub use routing::{
+    AgentTouch, CollaboratorChange, CollaboratorRow, HardConversation, HardInteractionRow,
+    PresenceHistoryRow, PresenceRow, PresenceWrite, RoutingPolicyRow, StaffRoutingRow, WaitingRow,
+};
 pub use rows::*;
 pub use service_levels::{NewNotification, NotificationRow};
 pub use tickets::{

@@ -3,6 +3,7 @@
 mod care;
 mod kb;
 mod people;
+mod routing;
 mod session;
 mod tickets;
 
@@ -19,6 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(session::routes())
         .merge(care::routes())
         .merge(kb::routes())
+        .merge(routing::routes())
 }
 
 /// 200 when the database answers.
