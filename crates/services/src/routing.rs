@@ -627,15 +627,16 @@ impl Services {
         })
     }
 
-    /// Agents see their own presence; supervisors anyone's.
+    /// Agents see their own presence; supervisors anyone's; someone else's answers like a
+    /// missing agent.
     fn may_see_presence(actor: &Actor, agent_id: i64) -> Result<()> {
+        if agent_id != actor.user_id && !actor.may_view_agents() {
+            return Err(ServiceError::not_found("agent", "agent_not_found"));
+        }
         if !actor.is_staff() {
             return Err(ServiceError::forbidden(
                 "presence is for the help desk's staff",
             ));
-        }
-        if agent_id != actor.user_id && !actor.may_view_agents() {
-            return Err(ServiceError::not_found("agent", "agent_not_found"));
         }
         Ok(())
     }
@@ -1277,13 +1278,6 @@ impl Services {
     /// escalation happen once, however many processes sweep. Returns how many escalated.
     pub async fn run_stuck_escalations(&self) -> Result<usize> {
         let now = self.now();
-        let system = Actor {
-            user_id: 0,
-            role: Role::Supervisor,
-            team_ids: Vec::new(),
-            organization_id: None,
-            organization_shares: false,
-        };
         let book = self.routing_book().await?;
         let mut escalated = 0;
         for id in self.store.tickets_stuck(now, 100).await? {
@@ -1314,35 +1308,9 @@ impl Services {
                 .stuck_after_minutes
                 .unwrap_or_default();
             let note = automatic_note(t.tier, minutes, &tried);
-            let written = self
-                .with_ticket(&system, id, |t, now| {
-                    let due = t.escalate_at.is_some_and(|at| at <= now)
-                        && t.tier < 3
-                        && t.status.parse::<Status>().is_ok_and(Status::is_open);
-                    let mut c = Change::of(t);
-                    if !due {
-                        return Ok(c);
-                    }
-                    let reason =
-                        format!("stuck at tier {} past {minutes} business minutes", t.tier);
-                    c.state.tier = t.tier + 1;
-                    c.state.assignee_id = None;
-                    c.state.transfers = t.transfers + 1;
-                    c.events.push(NewEvent {
-                        actor_id: None,
-                        kind: "escalated".into(),
-                        data: json!({"automatic": true, "from_team_id": t.team_id,
-                                     "to_team_id": t.team_id, "from_tier": t.tier,
-                                     "to_tier": t.tier + 1, "from_assignee_id": t.assignee_id,
-                                     "to_assignee_id": null, "reason": reason,
-                                     "handoff_note": note}),
-                    });
-                    Ok(c)
-                })
-                .await;
-            match written {
-                Ok(Some(_)) => escalated += 1,
-                Ok(None) => {}
+            match self.escalate_stuck(id, minutes, &note).await {
+                Ok(true) => escalated += 1,
+                Ok(false) => {}
                 Err(e) => tracing::warn!(ticket = id, error = %e, "automatic escalation failed"),
             }
         }
@@ -1350,6 +1318,42 @@ impl Services {
             self.capacity_may_have_freed().await;
         }
         Ok(escalated)
+    }
+
+    /// Escalates one stuck ticket if it still is (read again, written against its version):
+    /// false when it no longer needs it, because another process did it or it moved on.
+    async fn escalate_stuck(&self, id: i64, minutes: u32, note: &str) -> Result<bool> {
+        for attempt in 0..ATTEMPTS {
+            back_off(attempt).await;
+            let Some(t) = self.store.ticket(id).await? else {
+                return Ok(false);
+            };
+            let now = self.now();
+            let due = t.escalate_at.is_some_and(|at| at <= now)
+                && t.tier < 3
+                && t.status.parse::<Status>().is_ok_and(Status::is_open);
+            if !due {
+                return Ok(false);
+            }
+            let reason = format!("stuck at tier {} past {minutes} business minutes", t.tier);
+            let mut c = Change::of(&t);
+            c.state.tier = t.tier + 1;
+            c.state.assignee_id = None;
+            c.state.transfers = t.transfers + 1;
+            c.events.push(NewEvent {
+                actor_id: None,
+                kind: "escalated".into(),
+                data: json!({"automatic": true, "from_team_id": t.team_id,
+                             "to_team_id": t.team_id, "from_tier": t.tier,
+                             "to_tier": t.tier + 1, "from_assignee_id": t.assignee_id,
+                             "to_assignee_id": null, "reason": reason,
+                             "handoff_note": note}),
+            });
+            if let Written::Done(_) = self.write_change(&t, c, now).await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// One sweep of everything routing does on its own: break reminders, tickets stuck at
