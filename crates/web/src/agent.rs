@@ -1,6 +1,7 @@
 //! The agent workspace: queues ordered by what is due and how upset the customer is, the
 //! ticket view with the customer's whole story, the reply box with the tone coach,
-//! internal notes, escalation with a hand-off note, and search.
+//! internal notes, escalation with a hand-off note, colleagues on the ticket, hand-overs
+//! and take-overs, the presence switch, and search.
 
 use crate::WebState;
 use crate::cards::Card;
@@ -46,6 +47,7 @@ struct QueuesPage {
     chrome: Chrome,
     queues: Vec<Queue>,
     shown: usize,
+    presence: crate::presence::PresencePanel,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +106,26 @@ pub async fn queues(
         id: "mine".into(),
         cards: mine,
     }];
+    // Tickets a colleague asked me to join.
+    let invited = s
+        .services
+        .store
+        .collaborating_on(me, 200)
+        .await
+        .map_err(ServiceError::from)?;
+    let helping: Vec<Card> = cards
+        .iter()
+        .filter(|c| invited.contains(&c.id) && c.owner_id != Some(me))
+        .cloned()
+        .collect();
+    if !helping.is_empty() {
+        queues.push(Queue {
+            title: "Helping with".into(),
+            id: "helping".into(),
+            cards: helping,
+        });
+    }
+    let presence = s.services.presence(&viewer.actor, me).await?;
     let teams = s.services.store.teams().await.map_err(ServiceError::from)?;
     for team in teams {
         if !viewer.actor.team_ids.contains(&team.id) && !viewer.actor.may_view_agents() {
@@ -126,6 +148,7 @@ pub async fn queues(
         chrome,
         queues,
         shown,
+        presence: crate::presence::PresencePanel::new(&presence),
     }))
 }
 
@@ -152,6 +175,22 @@ pub struct TeamOption {
     pub id: i64,
     pub name: String,
     pub current: bool,
+}
+
+/// A colleague on the ticket, or one who could be asked to join or take it.
+pub struct Colleague {
+    pub id: i64,
+    pub name: String,
+    pub me: bool,
+}
+
+/// The latest hand-off, as the receiver reads it first.
+pub struct Handoff {
+    pub what: &'static str,
+    pub from: Option<String>,
+    pub at: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
 }
 
 /// The tone review of a draft, when the agent asked for one without JavaScript.
@@ -222,6 +261,15 @@ struct TicketPage {
     teams: Vec<TeamOption>,
     coached: Option<Coached>,
     statuses: Vec<Choice>,
+    handoff: Option<Handoff>,
+    routing: Option<(String, Vec<String>)>,
+    collaborators: Vec<Colleague>,
+    /// Who may be invited (not the owner, not already on it).
+    invitable: Vec<Colleague>,
+    /// Who the ticket may be handed to (anyone but its owner).
+    receivers: Vec<Colleague>,
+    abusive: bool,
+    can_take_over: bool,
 }
 
 impl TicketPage {
@@ -342,9 +390,66 @@ async fn ticket_page(
             name: t.name,
         })
         .collect();
+    let me = viewer.actor.user_id;
+    let collaborators: Vec<Colleague> = d
+        .collaborators
+        .iter()
+        .flatten()
+        .map(|c| Colleague {
+            id: c.id,
+            name: c.name.clone(),
+            me: c.id == me,
+        })
+        .collect();
+    let staff: Vec<Colleague> = s
+        .services
+        .store
+        .users(&["agent", "supervisor", "admin"], None, 500)
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .filter(|u| u.active && Some(u.id) != card.owner_id)
+        .map(|u| Colleague {
+            me: u.id == me,
+            id: u.id,
+            name: u.name,
+        })
+        .collect();
+    let invitable = staff
+        .iter()
+        .filter(|u| !collaborators.iter().any(|c| c.id == u.id))
+        .map(|u| Colleague {
+            id: u.id,
+            name: u.name.clone(),
+            me: u.me,
+        })
+        .collect();
+    let abusive = d.ticket.frustration.as_ref().is_some_and(|f| f.abusive);
+    let handoff = d.handoff.as_ref().map(|h| Handoff {
+        what: match (h.kind.as_str(), h.automatic) {
+            ("escalated", true) => "Escalated automatically",
+            ("escalated", false) => "Escalated",
+            ("handed_over", _) => "Handed over",
+            _ => "Taken over by a supervisor",
+        },
+        from: h.from.as_ref().map(|f| f.name.clone()),
+        at: when(&h.at),
+        reason: h.reason.clone(),
+        note: h.handoff_note.clone(),
+    });
+    let routing = d.routing.as_ref().map(|r| (when(&r.at), r.reasons.clone()));
     let mut chrome = viewer.chrome(format!("#{id} {}", card.subject), "agent");
     chrome.notice = notice;
+    let can_take_over =
+        viewer.actor.may_view_agents() && abusive && card.is_open && card.owner_id != Some(me);
     Ok(render(&TicketPage {
+        handoff,
+        routing,
+        collaborators,
+        invitable,
+        receivers: staff,
+        abusive,
+        can_take_over,
         chrome,
         card,
         entries,

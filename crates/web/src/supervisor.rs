@@ -1,5 +1,6 @@
 //! The supervisor's dashboard: queues at a glance, promises at risk and breached, upset
-//! customers waiting, agents' load, and charts drawn on the server as SVG.
+//! customers waiting, agents' load, presence, breaks and hard conversations this shift,
+//! and charts drawn on the server as SVG.
 
 use crate::WebState;
 use crate::agent::{cards, open_cards};
@@ -100,6 +101,8 @@ struct Dashboard {
     promises_tracked: bool,
     truncated: bool,
     urgent: Vec<Card>,
+    presence: Vec<crate::presence::AgentLine>,
+    overdue: usize,
 }
 
 pub async fn dashboard(State(s): State<WebState>, viewer: Viewer) -> PageResult {
@@ -220,6 +223,14 @@ pub async fn dashboard(State(s): State<WebState>, viewer: Viewer) -> PageResult 
     // Already in queue order.
     let mut urgent = open.clone();
     urgent.truncate(15);
+    let presence: Vec<crate::presence::AgentLine> = s
+        .services
+        .team_presence(&viewer.actor)
+        .await?
+        .iter()
+        .map(crate::presence::AgentLine::new)
+        .collect();
+    let overdue = presence.iter().filter(|p| p.overdue).count();
     Ok(render(&Dashboard {
         chrome: viewer.chrome("Supervisor", "supervisor"),
         total_open: open.len(),
@@ -235,5 +246,7 @@ pub async fn dashboard(State(s): State<WebState>, viewer: Viewer) -> PageResult 
         promises_tracked,
         truncated,
         urgent,
+        presence,
+        overdue,
     }))
 }

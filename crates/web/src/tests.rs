@@ -321,3 +321,82 @@ async fn a_self_service_visit_counts_as_deflected_or_submitted_anyway() {
         .expect("the article's row");
     assert_eq!((row.opened, row.deflected, row.submitted_anyway), (2, 1, 1));
 }
+
+/// A signed-in staff member: the cookie header and the session's CSRF token.
+async fn staff(app: &App, email: &str, role: &str) -> (i64, String, String) {
+    let a = app
+        .services
+        .create_agent(
+            None,
+            heard_services::people::NewAgent {
+                email: email.into(),
+                name: email.split('@').next().unwrap().into(),
+                role: role.into(),
+                tier: Some(1),
+                skills: vec![],
+                team_ids: vec![],
+                capacity: Some(5),
+                time_zone: None,
+                password: Some("correct horse battery".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let s = app
+        .services
+        .sign_in(email, "correct horse battery")
+        .await
+        .unwrap();
+    (a.id, format!("heard_session={}", s.token), s.csrf_token)
+}
+
+#[tokio::test]
+async fn the_presence_switch_works_without_javascript_and_supervisors_see_it() {
+    let app = app().await;
+    let (_, cookie, csrf) = staff(&app, "sam@desk.example", "agent").await;
+    let (status, _, body) = send(&app, get("/agent", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#"action="/agent/presence""#), "no switch");
+    assert!(body.contains(&format!(r#"name="csrf" value="{csrf}""#)));
+    assert!(body.contains(r#"id="presence-state" class="presence-state p-offline">Offline"#));
+    let (status, _, _) = send(
+        &app,
+        post_form("/agent/presence", &cookie, "csrf=forged&presence=available"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _) = send(
+        &app,
+        post_form(
+            "/agent/presence",
+            &cookie,
+            &format!("csrf={csrf}&presence=on_break"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/agent?done=presence");
+    let (_, _, body) = send(&app, get("/agent?done=presence", Some(&cookie))).await;
+    assert!(body.contains("p-on_break\">On a break"), "{body}");
+    assert!(body.contains("Your presence was updated."));
+    let (status, _, _) = send(
+        &app,
+        post_form(
+            "/agent/presence",
+            &cookie,
+            &format!("csrf={csrf}&presence=dancing"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (_, boss, _) = staff(&app, "pat@desk.example", "supervisor").await;
+    let (status, _, body) = send(&app, get("/supervisor", Some(&boss))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#"id="agents-presence""#));
+    assert!(
+        body.contains("sam") && body.contains("On a break"),
+        "{body}"
+    );
+    assert!(body.contains("overdue a break"));
+}
