@@ -1188,11 +1188,19 @@ impl Services {
 
 // ------------------------------------------------------------- stuck at a tier
 
+/// What a ticket's tier clock is computed from: when it arrived at its tier, its status
+/// then, and its status changes since, in milliseconds.
+struct TierClock {
+    arrived: i64,
+    initial: heard_sla::Status,
+    changes: Vec<(i64, heard_sla::Status)>,
+}
+
 /// The events that move a ticket's tier clock: its arrival (created, escalated) and its
 /// status changes, oldest first, as (instant, kind, data).
 fn tier_clock_input<'a>(
     events: impl Iterator<Item = (i64, &'a str, &'a serde_json::Value)>,
-) -> Option<(i64, heard_sla::Status, Vec<(i64, heard_sla::Status)>)> {
+) -> Option<TierClock> {
     let parse =
         |s: Option<&str>| -> Option<heard_sla::Status> { serde_json::from_value(json!(s?)).ok() };
     let mut arrival: Option<(i64, heard_sla::Status)> = None;
@@ -1222,7 +1230,11 @@ fn tier_clock_input<'a>(
             _ => {}
         }
     }
-    arrival.map(|(at, status)| (at, status, changes))
+    arrival.map(|(arrived, initial)| TierClock {
+        arrived,
+        initial,
+        changes,
+    })
 }
 
 impl Services {
@@ -1254,8 +1266,11 @@ impl Services {
             })
             .chain(new.iter().map(|e| (now, e.kind.as_str(), e.data.clone())))
             .collect();
-        let Some((arrived, initial, changes)) =
-            tier_clock_input(parsed.iter().map(|(at, k, d)| (*at, *k, d)))
+        let Some(TierClock {
+            arrived,
+            initial,
+            changes,
+        }) = tier_clock_input(parsed.iter().map(|(at, k, d)| (*at, *k, d)))
         else {
             return Ok(None);
         };

@@ -114,7 +114,7 @@ mod tests {
             let mut t = arrived;
             let mut changes = Vec::new();
             for (gap, wait) in gaps {
-                t = t + jiff::SignedDuration::from_mins(gap);
+                t += jiff::SignedDuration::from_mins(gap);
                 changes.push((t, if wait { Status::PendingCustomer } else { Status::Open }));
             }
             // The same history with no waiting at all escalates no later.
