@@ -290,7 +290,7 @@ async function main() {
     await step("the agent hands the ticket over with a note, and the customer is told who has it", async () => {
       await agent.goto(base + `/agent/tickets/${ticketId}`);
       const form = agent.locator("#handover-form");
-      await form.getByLabel("To", { exact: true }).selectOption({ label: "Lena Fischer" });
+      await form.getByLabel("To", { exact: true }).selectOption({ label: "Lena Fischer (on a break)" });
       await form.getByLabel(/Why/).fill("Lena fixed this laptop model's driver last week");
       await form.getByLabel(/Hand-off note/).fill(
         "Blue screen whenever the VPN opens; display driver updated remotely, stop code CRITICAL_PROCESS_DIED in the attached file. Presentation at 2pm."

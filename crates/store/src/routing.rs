@@ -363,6 +363,15 @@ impl Store {
         }))
     }
 
+    /// Everyone's presence as (user, presence), for pages that name colleagues.
+    pub async fn presences(&self) -> Result<Vec<(i64, String)>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, (i64, String)>("SELECT user_id, presence FROM agent_presence")
+                .fetch_all(db)
+                .await?
+        }))
+    }
+
     /// How many agents take new work right now (the router's cheap first question).
     pub async fn agents_available(&self) -> Result<i64> {
         Ok(with_reader!(self, |db| {

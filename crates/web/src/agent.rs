@@ -182,6 +182,8 @@ pub struct Colleague {
     pub id: i64,
     pub name: String,
     pub me: bool,
+    /// "on a break", "at lunch"…: said beside the name when they are not available.
+    pub away: Option<String>,
 }
 
 /// The latest hand-off, as the receiver reads it first.
@@ -391,6 +393,18 @@ async fn ticket_page(
         })
         .collect();
     let me = viewer.actor.user_id;
+    let presences: std::collections::HashMap<i64, String> = s
+        .services
+        .store
+        .presences()
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .collect();
+    let away = |id: i64| {
+        let p = presences.get(&id).map_or("offline", String::as_str);
+        (p != "available").then(|| crate::presence::label(p).to_lowercase())
+    };
     let collaborators: Vec<Colleague> = d
         .collaborators
         .iter()
@@ -399,6 +413,7 @@ async fn ticket_page(
             id: c.id,
             name: c.name.clone(),
             me: c.id == me,
+            away: away(c.id),
         })
         .collect();
     let staff: Vec<Colleague> = s
@@ -411,6 +426,7 @@ async fn ticket_page(
         .filter(|u| u.active && Some(u.id) != card.owner_id)
         .map(|u| Colleague {
             me: u.id == me,
+            away: away(u.id),
             id: u.id,
             name: u.name,
         })
@@ -422,6 +438,7 @@ async fn ticket_page(
             id: u.id,
             name: u.name.clone(),
             me: u.me,
+            away: u.away.clone(),
         })
         .collect();
     let abusive = d.ticket.frustration.as_ref().is_some_and(|f| f.abusive);
