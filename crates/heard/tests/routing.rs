@@ -600,6 +600,20 @@ async fn a_ticket_stuck_at_its_tier_escalates_once_with_a_note_of_what_was_tried
         mine["handoff"]
     );
     assert!(mine["handoff"].get("handoff_note").is_none());
+    // Turned off for the team: the deadline set at tier 2 no longer counts.
+    let (st, _) = w
+        .app
+        .call(
+            "PUT",
+            &format!("/api/v1/teams/{}/routing", w.team_a),
+            Some(&w.admin.token),
+            Some(json!({"stuck_after_minutes": null})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    clock.advance_ms(3 * 60 * MINUTE);
+    assert_eq!(s.run_stuck_escalations().await.unwrap(), 0);
+    assert_eq!(ticket(&w, id).await["tier"], 2);
 }
 
 #[tokio::test]

@@ -1299,6 +1299,11 @@ impl Services {
             let Some(t) = self.store.ticket(id).await? else {
                 continue;
             };
+            let Some(minutes) = book.for_team(t.team_id).stuck_after_minutes else {
+                // Turned off since: forget the deadline.
+                self.store.set_escalate_at(id, None).await?;
+                continue;
+            };
             let messages = self.store.messages(id, true).await?;
             let facts = self.store.facts_of(t.requester_id).await?;
             let tried = Tried {
@@ -1318,10 +1323,6 @@ impl Services {
                     .collect(),
                 repeats: t.repeats,
             };
-            let minutes = book
-                .for_team(t.team_id)
-                .stuck_after_minutes
-                .unwrap_or_default();
             let note = automatic_note(t.tier, minutes, &tried);
             match self.escalate_stuck(id, minutes, &note).await {
                 Ok(true) => escalated += 1,
@@ -1344,7 +1345,16 @@ impl Services {
                 return Ok(false);
             };
             let now = self.now();
-            let due = t.escalate_at.is_some_and(|at| at <= now)
+            // The team's settings may have changed since the deadline was set (raised, or
+            // turned off): what counts is the deadline under today's settings.
+            let events = self.store.events(id).await?;
+            let deadline = self
+                .stuck_deadline(&events, &[], &Change::of(&t).state, now)
+                .await?;
+            if deadline != t.escalate_at {
+                self.store.set_escalate_at(id, deadline).await?;
+            }
+            let due = deadline.is_some_and(|at| at <= now)
                 && t.tier < 3
                 && t.status.parse::<Status>().is_ok_and(Status::is_open);
             if !due {

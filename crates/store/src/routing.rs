@@ -629,6 +629,19 @@ impl Store {
         }))
     }
 
+    /// Moves a ticket's automatic escalation (after its team's settings changed). Derived
+    /// state, so it does not bump the version: every write recomputes it anyway.
+    pub async fn set_escalate_at(&self, ticket_id: i64, escalate_at: Option<i64>) -> Result<()> {
+        in_transaction!(self, |tx| {
+            sqlx::query("UPDATE tickets SET escalate_at = $1 WHERE id = $2")
+                .bind(escalate_at)
+                .bind(ticket_id)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Tickets whose time at their tier ran out by `now`, the longest overdue first.
     pub async fn tickets_stuck(&self, now: i64, limit: i64) -> Result<Vec<i64>> {
         Ok(with_reader!(self, |db| {
