@@ -5,7 +5,10 @@
 //   2. An agent opens it from the team queue, types a condescending draft, sees the tone
 //      coach's finding, rewrites it until the checklist ticks, and sends it.
 //   3. The customer sees the reply and when they will hear next.
-//   4. A supervisor sees the ticket on the dashboard.
+//   4. The agent, reminded of a break he is overdue, takes one and comes back (with and
+//      without JavaScript), then hands the ticket to a colleague with a note; the
+//      customer is told who has it now and that they need not repeat anything.
+//   5. A supervisor sees the ticket, and everyone's presence and breaks, on the dashboard.
 //
 // Every page is screenshotted into screenshots/e2e/ (git-ignored). Any failed step fails
 // the run with a non-zero exit. Uses Debian's chromium (CHROMIUM, default
@@ -183,6 +186,23 @@ async function main() {
       await snap(agent, "agent-ticket");
     });
 
+    await step("the agent sees a gentle break reminder and switches presence", async () => {
+      await agent.goto(base + "/agent");
+      const reminder = agent.locator("#break-reminder");
+      await reminder.waitFor();
+      expect((await reminder.innerText()).includes("without a break"), "no reminder for an agent 2 h into his shift");
+      await snap(agent, "agent-break-reminder");
+      await agent.getByRole("button", { name: "Take a break" }).click();
+      await agent.locator("#presence-state", { hasText: "On a break" }).waitFor();
+      expect(new URL(agent.url()).pathname === "/agent", "the switch left the page");
+      await agent.reload();
+      await agent.locator("#presence-state", { hasText: "On a break" }).waitFor();
+      await snap(agent, "agent-on-a-break");
+      await agent.getByRole("button", { name: "Available", exact: true }).click();
+      await agent.locator("#presence-state", { hasText: "Available" }).waitFor();
+      await agent.goto(base + `/agent/tickets/${ticketId}`);
+    });
+
     await step("the agent takes ownership", async () => {
       await agent.getByLabel("Owner", { exact: true }).selectOption("me");
       await agent.getByRole("button", { name: "Update" }).click();
@@ -256,7 +276,41 @@ async function main() {
       await page.locator("#coach-findings li.finding").first().waitFor();
       expect((await page.getByLabel(/Your reply to/).inputValue()).startsWith("As I already said"), "the draft was lost");
       await snap(page, "agent-no-js-check-wording");
+      // The presence switch is a plain form too.
+      await page.goto(base + "/agent");
+      await page.getByRole("button", { name: "Away", exact: true }).click();
+      await page.waitForURL(/done=presence/);
+      await page.locator("#presence-state", { hasText: "Away" }).waitFor();
+      await page.getByRole("button", { name: "Available", exact: true }).click();
+      await page.waitForURL(/done=presence/);
+      await page.locator("#presence-state", { hasText: "Available" }).waitFor();
       await ctx.close();
+    });
+
+    await step("the agent hands the ticket over with a note, and the customer is told who has it", async () => {
+      await agent.goto(base + `/agent/tickets/${ticketId}`);
+      const form = agent.locator("#handover-form");
+      await form.getByLabel("To", { exact: true }).selectOption({ label: "Lena Fischer (on a break)" });
+      await form.getByLabel(/Why/).fill("Lena fixed this laptop model's driver last week");
+      await form.getByLabel(/Hand-off note/).fill(
+        "Blue screen whenever the VPN opens; display driver updated remotely, stop code CRITICAL_PROCESS_DIED in the attached file. Presentation at 2pm."
+      );
+      await form.getByRole("button", { name: "Hand over" }).click();
+      await agent.waitForURL(/done=handed_over/);
+      await agent.locator("#handoff").getByText("Handed over by Sam Okafor").waitFor();
+      await agent.locator(".summary").getByText("owner: Lena Fischer").waitFor();
+      await snap(agent, "agent-ticket-handed-over");
+      await customer.goto(base + ticketPath);
+      const told = customer.locator("#handoff-told");
+      await told.waitFor();
+      const text = await told.innerText();
+      expect(
+        text.includes("Lena Fischer has your request now") && text.includes("will not need to repeat anything"),
+        `the customer was told: ${text}`
+      );
+      expect(!(await customer.content()).includes("CRITICAL_PROCESS_DIED in the attached"), "the hand-off note reached the customer");
+      await customer.locator(".timeline").getByText("Lena Fischer took over your request").waitFor();
+      await snap(customer, "portal-request-handed-over");
     });
 
     const supervisor = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -265,6 +319,10 @@ async function main() {
       await signIn(supervisor, base, "priya@heard.demo");
       expect(new URL(supervisor.url()).pathname === "/supervisor", `supervisor landed on ${supervisor.url()}`);
       await supervisor.locator(`a[href="/agent/tickets/${ticketId}"]`).first().waitFor();
+      const table = supervisor.locator("#agents-presence");
+      await table.getByText("Lena Fischer").waitFor();
+      await table.locator(".presence-state", { hasText: "On a break" }).first().waitFor();
+      await table.locator(".badge", { hasText: "break overdue" }).first().waitFor();
       await snap(supervisor, "supervisor-dashboard");
     });
 

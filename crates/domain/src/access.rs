@@ -16,12 +16,14 @@ pub struct Actor {
 }
 
 /// What the access rules need to know about a ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketFacts {
     pub requester_id: i64,
     pub organization_id: Option<i64>,
     pub team_id: Option<i64>,
     pub assignee_id: Option<i64>,
+    /// Colleagues invited to join the ticket: they see and work it like its owner.
+    pub collaborator_ids: Vec<i64>,
 }
 
 /// How far an actor's view of tickets reaches; the store turns this into a SQL filter.
@@ -29,7 +31,8 @@ pub struct TicketFacts {
 pub enum TicketScope {
     /// Supervisors and admins see every ticket.
     All,
-    /// Agents see their teams' tickets and the ones assigned to them.
+    /// Agents see their teams' tickets, the ones assigned to them and the ones they were
+    /// invited to join.
     Agent { user_id: i64, team_ids: Vec<i64> },
     /// Customers see their own tickets, and their organization's when it shares.
     Customer {
@@ -94,6 +97,7 @@ impl TicketScope {
             TicketScope::All => true,
             TicketScope::Agent { user_id, team_ids } => {
                 t.assignee_id == Some(*user_id)
+                    || t.collaborator_ids.contains(user_id)
                     || t.team_id.is_some_and(|team| team_ids.contains(&team))
             }
             TicketScope::Customer {
@@ -128,6 +132,7 @@ mod tests {
             organization_id: org,
             team_id: team,
             assignee_id: None,
+            collaborator_ids: Vec::new(),
         }
     }
 
@@ -152,6 +157,10 @@ mod tests {
         let mut assigned = ticket(99, None, Some(2));
         assigned.assignee_id = Some(10);
         assert!(a.can_see_ticket(&assigned));
+        let mut invited = ticket(99, None, Some(2));
+        invited.collaborator_ids = vec![7, 10];
+        assert!(a.can_see_ticket(&invited));
+        assert!(!actor(Role::Customer).can_see_ticket(&invited));
         assert!(a.can_see_message(MessageKind::Internal));
     }
 

@@ -1,6 +1,6 @@
 //! heard's pure domain rules: validated values (e-mail addresses, priorities, tiers…),
-//! the ticket state machine, the access rules that decide who may see what, and the
-//! routing decision that picks the agent for a ticket.
+//! the ticket state machine, the access rules that decide who may see what, agent
+//! presence and breaks, and the routing decision that picks the agent for a ticket.
 //!
 //! Nothing here does I/O or reads the clock, so every rule can be unit- and
 //! property-tested and reused by every channel (HTTP, CLI, e-mail, jobs).
@@ -10,6 +10,7 @@ pub mod diagnosis;
 pub mod handoff;
 pub mod invalid;
 pub mod people;
+pub mod presence;
 pub mod routing;
 pub mod survey;
 pub mod ticket;

@@ -29,14 +29,14 @@
 //! Queued tickets are assigned when capacity frees by [`assign_queued`], most urgent
 //! first ([`queue_order`]).
 //!
-//! This is partial work on issue 5: the decision and its tests. A later session wires it
-//! into services: load the candidates (presence, open tickets, capacity, hard-conversation
-//! counts) from the store, call [`decide`] when a ticket arrives or is released, write the
-//! assignment and the reasons as an event in one transaction, run [`assign_queued`] when an
-//! agent frees capacity or comes back from a break, and add presence and routing settings
-//! to the agent and admin pages.
+//! The services (`heard-services`, `routing.rs`) load the candidates from the store, run
+//! [`assign_queued_with`] whenever a ticket arrives or capacity frees (a ticket solved or
+//! handed on, an agent back from a break, capacity raised), and write each assignment
+//! with its reasons as an event in the same transaction. [`RoutingSettings`] are what an
+//! admin sets per team or for the whole desk.
 
-use crate::{Tier, named_enum};
+use crate::presence::BreakPolicy;
+use crate::{Invalid, Tier, named_enum};
 use RoutingMode::{LeastLoaded, RoundRobin, SkillsFirst};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -117,7 +117,8 @@ pub struct Candidate {
     /// a calm one resets it.
     pub hard_in_a_row: u32,
     pub hard_this_shift: u32,
-    /// When the agent was last given a ticket (seconds since the epoch).
+    /// When the agent was last given a ticket (any monotone instant; the services pass
+    /// milliseconds since the epoch).
     pub last_assigned_at: Option<i64>,
 }
 
@@ -199,6 +200,71 @@ impl RoutingPolicy {
     /// Whether the agent has reached the streak limit and should get calm work next.
     pub fn on_hard_streak(&self, c: &Candidate) -> bool {
         self.hard_streak_limit > 0 && c.hard_in_a_row >= self.hard_streak_limit
+    }
+}
+
+/// What an admin sets for a team, or for the whole desk: how its tickets are routed, when
+/// its agents' breaks fall due, and how long a ticket may stay at one tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingSettings {
+    pub policy: RoutingPolicy,
+    pub breaks: BreakPolicy,
+    /// Business minutes (of the ticket's calendar) a ticket may stay at one tier before it
+    /// escalates on its own; `None` turns that off.
+    pub stuck_after_minutes: Option<u32>,
+}
+
+impl Default for RoutingSettings {
+    /// Least loaded, upset from 50, calm work after 3 hard conversations, a 15-minute
+    /// break every 2 hours, and one business day (8 hours) at a tier.
+    fn default() -> Self {
+        RoutingSettings {
+            policy: RoutingPolicy::default(),
+            breaks: BreakPolicy::default(),
+            stuck_after_minutes: Some(480),
+        }
+    }
+}
+
+impl RoutingSettings {
+    /// Checks every value, naming the field at fault.
+    pub fn new(
+        mode: RoutingMode,
+        upset_at: i64,
+        hard_streak_limit: i64,
+        breaks: BreakPolicy,
+        stuck_after_minutes: Option<i64>,
+    ) -> Result<RoutingSettings, Invalid> {
+        if !(1..=100).contains(&upset_at) {
+            return Err(Invalid::new(
+                "upset_at",
+                "invalid_upset_at",
+                "a ticket counts as upset from a frustration score between 1 and 100",
+            ));
+        }
+        if !(0..=20).contains(&hard_streak_limit) {
+            return Err(Invalid::new(
+                "hard_streak_limit",
+                "invalid_hard_streak_limit",
+                "the hard streak limit is 0 (off) to 20 conversations",
+            ));
+        }
+        if stuck_after_minutes.is_some_and(|m| !(15..=60 * 24 * 20).contains(&m)) {
+            return Err(Invalid::new(
+                "stuck_after_minutes",
+                "invalid_stuck_after_minutes",
+                "a ticket escalates on its own after 15 to 28,800 business minutes at a tier, or never (null)",
+            ));
+        }
+        Ok(RoutingSettings {
+            policy: RoutingPolicy {
+                mode,
+                upset_at: upset_at as u8,
+                hard_streak_limit: hard_streak_limit as u32,
+            },
+            breaks,
+            stuck_after_minutes: stuck_after_minutes.map(|m| m as u32),
+        })
     }
 }
 
@@ -502,14 +568,26 @@ pub fn assign_queued(
     policy: &RoutingPolicy,
     now: i64,
 ) -> Vec<Assignment> {
+    assign_queued_with(queue, candidates, |_| *policy, now)
+}
+
+/// [`assign_queued`] for a queue that spans teams: each ticket is decided under the
+/// policy `policy_of` gives for it (its team's), most urgent first across all of them.
+pub fn assign_queued_with(
+    queue: &[QueuedTicket],
+    candidates: &mut [Candidate],
+    policy_of: impl Fn(&TicketNeeds) -> RoutingPolicy,
+    now: i64,
+) -> Vec<Assignment> {
     let mut order: Vec<QueuedTicket> = queue.to_vec();
     queue_order(&mut order);
     order
         .into_iter()
         .map(|t| {
-            let (index, decision) = decide_index(&t.needs, candidates, policy);
+            let policy = policy_of(&t.needs);
+            let (index, decision) = decide_index(&t.needs, candidates, &policy);
             if let Some(i) = index {
-                candidates[i].record_assignment(t.needs.is_upset(policy), now);
+                candidates[i].record_assignment(t.needs.is_upset(&policy), now);
             }
             Assignment {
                 ticket_id: t.ticket_id,
@@ -977,6 +1055,70 @@ mod tests {
         assert_eq!(agents[0].hard_in_a_row, 1);
         assert_eq!(agents[0].hard_this_shift, 1);
         assert_eq!(agents[1].last_assigned_at, Some(1_000));
+    }
+
+    #[test]
+    fn each_ticket_is_decided_under_its_teams_policy() {
+        let tired = Candidate {
+            team_ids: vec![1, 2],
+            hard_in_a_row: 3,
+            ..agent(1)
+        };
+        let fresh = Candidate {
+            team_ids: vec![1, 2],
+            ..agent(2)
+        };
+        let ticket = |id, team, due| QueuedTicket {
+            ticket_id: id,
+            due_at: Some(due),
+            needs: TicketNeeds {
+                team_id: Some(team),
+                frustration: 60,
+                ..calm()
+            },
+        };
+        let queue = [ticket(10, 1, 2), ticket(20, 2, 1)];
+        // Team 1 counts a customer as upset only from 90: its ticket is calm work there,
+        // so the agent on a hard streak gets it; team 2's upset customer goes elsewhere.
+        let lenient = RoutingPolicy {
+            upset_at: 90,
+            ..RoutingPolicy::default()
+        };
+        let by_team = |n: &TicketNeeds| {
+            if n.team_id == Some(1) {
+                lenient
+            } else {
+                RoutingPolicy::default()
+            }
+        };
+        let got = |out: Vec<Assignment>| -> Vec<(i64, Option<i64>)> {
+            out.iter()
+                .map(|a| (a.ticket_id, a.decision.chosen))
+                .collect()
+        };
+        let out = assign_queued_with(&queue, &mut [tired.clone(), fresh.clone()], by_team, 10);
+        assert_eq!(got(out), [(20, Some(2)), (10, Some(1))]);
+        // Under one policy for both, both customers are upset and the tired agent gets neither.
+        let out = assign_queued(&queue, &mut [tired, fresh], &RoutingPolicy::default(), 10);
+        assert_eq!(got(out), [(20, Some(2)), (10, Some(2))]);
+    }
+
+    #[test]
+    fn routing_settings_are_checked_naming_the_field() {
+        let breaks = BreakPolicy::default();
+        let ok = RoutingSettings::new(SkillsFirst, 60, 2, breaks, Some(240)).unwrap();
+        assert_eq!(ok.policy.upset_at, 60);
+        assert_eq!(ok.stuck_after_minutes, Some(240));
+        assert!(RoutingSettings::new(RoundRobin, 50, 0, breaks, None).is_ok());
+        for (upset, streak, stuck, field) in [
+            (0, 3, Some(240), "upset_at"),
+            (101, 3, Some(240), "upset_at"),
+            (50, -1, Some(240), "hard_streak_limit"),
+            (50, 3, Some(5), "stuck_after_minutes"),
+        ] {
+            let e = RoutingSettings::new(LeastLoaded, upset, streak, breaks, stuck).unwrap_err();
+            assert_eq!(e.field, Some(field));
+        }
     }
 
     #[test]

@@ -1,13 +1,18 @@
 //! `heard serve --demo`: a small but lifelike help desk — three teams, agents in tiers 1–3
 //! with skills, a supervisor and an admin, customers in organizations (one that shares
 //! tickets, one internal department), and tickets in every status with conversations,
-//! internal notes, verified facts and an escalation. Everything is written through the
-//! same services the API uses, so the demo obeys every rule a real user would.
+//! internal notes, verified facts and an escalation. Agents have a presence and a
+//! capacity (one is on a break, one at lunch, one overdue a break), the router gives the
+//! tickets out as they arrive (one waits for a skill nobody on shift has), a colleague is
+//! invited to a ticket, one is handed over and one is flagged abusive for a supervisor to
+//! take over. Everything is written through the same services the API uses, so the demo
+//! obeys every rule a real user would.
 
 use anyhow::Context;
 use heard_services::people::*;
+use heard_services::routing::{HandOver, NewCollaborator, PresenceInput};
 use heard_services::tickets::{CreateTicket, Escalation, NewReply, TicketPatch};
-use heard_services::{Actor, Services};
+use heard_services::{Actor, Clock, Services};
 
 pub const PASSWORD: &str = "heard-demo-2026";
 
@@ -330,11 +335,25 @@ async fn create(services: &Services) -> anyhow::Result<()> {
     let at = |s: &Actor| s.clone();
     let (desk, platform, billing) = (teams[0], teams[1], teams[2]);
 
+    // On shift as the demo opens; Sam came in 2 h 10 min ago and has not had a break yet.
+    let presence = |p: &str| PresenceInput { presence: p.into() };
+    let came_in = services
+        .clone()
+        .with_clock(Clock::fixed(services.now() - 130 * 60_000));
+    came_in
+        .set_presence(sam, sam.user_id, presence("available"))
+        .await?;
+    for who in [&staff[1], lena, diego, hana, tom] {
+        services
+            .set_presence(who, who.user_id, presence("available"))
+            .await?;
+    }
+
     // new: nobody has answered yet
     services.create_ticket(&at(admin), ticket("Printer on 3rd floor prints blank pages",
         "Hi, the HP printer next to the kitchen on the 3rd floor only prints blank pages since this morning. I already replaced the toner. We have a board pack to print by 4pm today.",
         CUSTOMERS[1].0, "high", "email", desk, &["printing"]), None).await?;
-    services.create_ticket(&at(admin), ticket("Can't sign in to the portal after password change",
+    let (signin, _) = services.create_ticket(&at(admin), ticket("Can't sign in to the portal after password change",
         "I changed my password yesterday as the reminder asked and now the portal says my account is locked. I have tried three times. Can someone unlock it please?",
         CUSTOMERS[5].0, "normal", "portal", desk, &["accounts"]), None).await?;
 
@@ -397,6 +416,16 @@ async fn create(services: &Services) -> anyhow::Result<()> {
         handoff_note: "Drops exactly every 60 minutes, GlobalConnect 6.2.1 on Windows 11 (verified). Reinstalled client and renewed certificate with him on the phone; no change. Suspect gateway session lifetime. Quarter close on Friday, so he is under pressure.".into(),
     }).await?;
     services.add_message(diego, t.ticket.id, note("Gateway session timeout is 3600s on the new profile. Opened case with the VPN vendor about the renewal bug.")).await?;
+    services
+        .invite_collaborator(
+            diego,
+            t.ticket.id,
+            NewCollaborator {
+                agent_id: hana.user_id,
+                note: Some("The session profile came with last week's security change; can you check what it changed?".into()),
+            },
+        )
+        .await?;
     services
         .update_ticket(diego, t.ticket.id, status("pending_third_party"))
         .await?;
@@ -505,6 +534,61 @@ async fn create(services: &Services) -> anyhow::Result<()> {
             reply("Thanks, but my bank says the refund was rejected. Can you check again?"),
         )
         .await?;
+
+    // Handed over: Sam set this customer's account up last month.
+    let owner = services
+        .ticket_detail(admin, signin.ticket.id)
+        .await?
+        .ticket
+        .assignee
+        .map(|a| a.id);
+    let (from, to) = if owner == Some(sam.user_id) {
+        (sam, lena)
+    } else {
+        (lena, sam)
+    };
+    services.hand_over(from, signin.ticket.id, HandOver {
+        to_agent_id: to.user_id,
+        handoff_note: "Account was locked after three attempts with the new password; the reset link expired before she used it. Identity checked by phone, so only the unlock and a fresh link are left.".into(),
+        reason: Some("they set up this customer's account last month".into()),
+    }).await?;
+
+    // Flagged abusive: a supervisor may take this one over.
+    let (t, _) = services
+        .create_ticket(
+            &at(admin),
+            ticket(
+                "Charged for seats we cancelled",
+                "We cancelled 5 seats in March and are still billed for them on INV-3010.",
+                CUSTOMERS[1].0,
+                "normal",
+                "email",
+                billing,
+                &["invoices"],
+            ),
+            None,
+        )
+        .await?;
+    services.add_message(tom, t.ticket.id, reply("Hi Marcus, I'm sorry you were billed for seats you had cancelled. I'm checking the cancellation record now and will correct INV-3010 by tomorrow noon.")).await?;
+    let marcus = services.actor_for_user(customers[1]).await?;
+    services
+        .add_message(
+            &marcus,
+            t.ticket.id,
+            reply("You are useless idiots, all of you. This is the third wrong invoice this year."),
+        )
+        .await?;
+
+    // Lena is on a break and Hana at lunch: a database question waits for Hana's skill.
+    services
+        .set_presence(lena, lena.user_id, presence("on_break"))
+        .await?;
+    services
+        .set_presence(hana, hana.user_id, presence("at_lunch"))
+        .await?;
+    services.create_ticket(&at(admin), ticket("Replica lag on the reporting database",
+        "The reporting replica is about 40 minutes behind since last night, so today's dashboards are stale.",
+        CUSTOMERS[3].0, "high", "email", platform, &["databases"]), None).await?;
     articles(services).await?;
     Ok(())
 }

@@ -391,6 +391,13 @@ async fn serve(data: DataArgs, listen: &str, demo: bool) -> anyhow::Result<()> {
             .clone()
             .alert_loop(std::time::Duration::from_secs(15)),
     );
+    // Break reminders, tickets stuck at their tier and waiting tickets are swept from the
+    // database the same way: each happens once, whichever process gets there first.
+    tokio::spawn(
+        services
+            .clone()
+            .routing_loop(std::time::Duration::from_secs(15)),
+    );
     // The index follows the outbox: this process's writes, other processes' writes, and
     // anything committed before a crash that the index had not taken in yet.
     services.search.sync(&store).await?;

@@ -1,5 +1,5 @@
-//! The access rules as a matrix: every ticket route × every role. What a caller may not
-//! see answers 404 exactly like what does not exist.
+//! The access rules as a matrix: every ticket, people, presence and routing route × every
+//! role. What a caller may not see answers 404 exactly like what does not exist.
 
 mod common;
 
@@ -184,6 +184,107 @@ async fn every_ticket_route_by_every_role() {
             "/api/v1/me".into(),
             None,
             [ANON, OK, OK, OK, OK, OK, OK, OK],
+        ),
+        (
+            "GET",
+            "/api/v1/me/presence".into(),
+            None,
+            [ANON, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK],
+        ),
+        (
+            "PUT",
+            "/api/v1/me/presence".into(),
+            Some(json!({"presence": "away"})),
+            [ANON, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK],
+        ),
+        (
+            "GET",
+            "/api/v1/me/presence/history".into(),
+            None,
+            [ANON, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK],
+        ),
+        (
+            "GET",
+            "/api/v1/agents/presence".into(),
+            None,
+            [
+                ANON, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK,
+            ],
+        ),
+        (
+            "GET",
+            format!("/api/v1/agents/{}/presence", w.agent_b.id),
+            None,
+            [ANON, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/agents/{}/presence", w.agent_b.id),
+            Some(json!({"presence": "offline"})),
+            [ANON, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK],
+        ),
+        (
+            "GET",
+            format!("/api/v1/agents/{}/presence/history", w.agent_b.id),
+            None,
+            [ANON, HIDDEN, HIDDEN, HIDDEN, HIDDEN, OK, OK, OK],
+        ),
+        (
+            "GET",
+            "/api/v1/routing".into(),
+            None,
+            [ANON, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, OK, OK],
+        ),
+        (
+            "PUT",
+            "/api/v1/routing".into(),
+            Some(json!({"mode": "round_robin"})),
+            [
+                ANON, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
+            ],
+        ),
+        (
+            "PUT",
+            format!("/api/v1/teams/{}/routing", w.team_b),
+            Some(json!({"upset_at": 70})),
+            [
+                ANON, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
+            ],
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/teams/{}/routing", w.team_b),
+            None,
+            [
+                ANON, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK,
+            ],
+        ),
+        (
+            "POST",
+            format!("{t}/handover"),
+            Some(json!({"to_agent_id": w.agent_a.id, "handoff_note": "short"})),
+            [ANON, FORBIDDEN, HIDDEN, HIDDEN, 422, HIDDEN, 422, 422],
+        ),
+        (
+            "POST",
+            format!("{t}/takeover"),
+            Some(json!({})),
+            [ANON, FORBIDDEN, HIDDEN, HIDDEN, FORBIDDEN, HIDDEN, 409, 409],
+        ),
+        (
+            "DELETE",
+            format!("{t}/collaborators/{}", w.agent_b.id),
+            None,
+            [
+                ANON, FORBIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN,
+            ],
+        ),
+        // Last: once agent A invites agent B, B sees the ticket (and that B is on it).
+        (
+            "POST",
+            format!("{t}/collaborators"),
+            Some(json!({"agent_id": w.agent_b.id})),
+            [ANON, FORBIDDEN, HIDDEN, HIDDEN, CREATED, 409, 409, 409],
         ),
     ];
     let mut failures = Vec::new();

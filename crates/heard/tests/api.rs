@@ -962,6 +962,17 @@ async fn health_security_headers_and_an_openapi_document_of_every_route() {
         "/teams/{id}",
         "/session",
         "/me",
+        "/me/presence",
+        "/me/presence/history",
+        "/agents/presence",
+        "/agents/{id}/presence",
+        "/agents/{id}/presence/history",
+        "/routing",
+        "/teams/{id}/routing",
+        "/tickets/{id}/collaborators",
+        "/tickets/{id}/collaborators/{agent_id}",
+        "/tickets/{id}/handover",
+        "/tickets/{id}/takeover",
     ] {
         assert!(
             paths.contains_key(p),

@@ -190,6 +190,58 @@ async fn serve_demo_fills_an_empty_database_and_prints_how_to_sign_in() {
         .iter()
         .any(|t| t["transfers"].as_i64() == Some(1) && t["tier"].as_i64() == Some(2));
     assert!(escalated, "the demo has an escalated ticket");
+    let items = all["items"].as_array().unwrap();
+    let transferred = items
+        .iter()
+        .filter(|t| t["transfers"].as_i64() >= Some(1))
+        .count();
+    assert!(transferred >= 2, "an escalated and a handed-over ticket");
+    let by_subject = |s: &str| {
+        items
+            .iter()
+            .find(|t| t["subject"] == s)
+            .unwrap_or_else(|| panic!("no demo ticket {s}"))["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (_, vpn) = app
+        .get(
+            &format!(
+                "/api/v1/tickets/{}",
+                by_subject("VPN disconnects every hour")
+            ),
+            &supervisor,
+        )
+        .await;
+    assert_eq!(vpn["collaborators"].as_array().unwrap().len(), 1, "{vpn}");
+    let (_, waiting) = app
+        .get(
+            &format!(
+                "/api/v1/tickets/{}",
+                by_subject("Replica lag on the reporting database")
+            ),
+            &supervisor,
+        )
+        .await;
+    assert!(
+        waiting["assignee"].is_null(),
+        "waits for a skill nobody on shift has"
+    );
+    assert_eq!(waiting["routing"]["chosen"], serde_json::Value::Null);
+    let (_, presence) = app.get("/api/v1/agents/presence", &supervisor).await;
+    let presence = presence.as_array().unwrap();
+    let states: Vec<&str> = presence
+        .iter()
+        .map(|p| p["presence"].as_str().unwrap())
+        .collect();
+    for state in ["available", "on_break", "at_lunch"] {
+        assert!(states.contains(&state), "{state} missing from {states:?}");
+    }
+    assert!(
+        presence.iter().any(|p| p["break_overdue"] == true),
+        "someone is overdue a break"
+    );
+    assert!(presence.iter().all(|p| p["capacity"].as_i64() == Some(8)));
     child.kill().unwrap();
     child.wait().unwrap();
 }

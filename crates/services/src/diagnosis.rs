@@ -6,7 +6,7 @@ use crate::tickets::{ATTEMPTS, Change, back_off, event};
 use crate::views::{Page, PersonRef, TicketDetail, TicketView, rfc3339};
 use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::diagnosis::{self, ProblemStatus};
-use heard_store::{DiagnosisRow, ListTickets, NewDiagnosis, ProblemRow, StoreError, TicketWrite};
+use heard_store::{DiagnosisRow, ListTickets, NewDiagnosis, ProblemRow, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -237,16 +237,7 @@ impl Services {
                 "diagnosed",
                 json!({"root_cause": d.root_cause, "resolution": d.resolution, "problem_id": d.problem_id}),
             ));
-            self.settle_time(Some(id), &mut c.state, &c.events, now)
-                .await?;
-            let w = TicketWrite {
-                id,
-                expected_version: t.version,
-                state: c.state,
-                tags: None,
-                message: None,
-                events: c.events,
-            };
+            let w = self.settled_write(&t, c, now).await?;
             match self.store.record_diagnosis(&w, &d, now).await {
                 Err(StoreError::Stale) => continue,
                 other => other?,

@@ -11,6 +11,7 @@ mod error;
 pub mod kb;
 pub mod merge;
 pub mod people;
+pub mod routing;
 pub mod service_levels;
 pub mod survey;
 pub mod tickets;

@@ -7,7 +7,7 @@ use crate::tickets::{ATTEMPTS, Change, back_off, event};
 use crate::views::TicketDetail;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::{Channel, MessageKind, Status};
-use heard_store::{NewMessage, StoreError, TicketMerge, TicketRow, TicketWrite};
+use heard_store::{NewMessage, StoreError, TicketMerge, TicketRow};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -142,27 +142,9 @@ impl Services {
                 analysis: None,
             });
 
-            self.settle_time(Some(source.id), &mut from.state, &from.events, now)
-                .await?;
-            self.settle_time(Some(target.id), &mut into.state, &into.events, now)
-                .await?;
             let merge = TicketMerge {
-                source: TicketWrite {
-                    id: source.id,
-                    expected_version: source.version,
-                    state: from.state,
-                    tags: None,
-                    message: None,
-                    events: from.events,
-                },
-                target: TicketWrite {
-                    id: target.id,
-                    expected_version: target.version,
-                    state: into.state,
-                    tags: into.tags,
-                    message: into.message,
-                    events: into.events,
-                },
+                source: self.settled_write(&source, from, now).await?,
+                target: self.settled_write(&target, into, now).await?,
             };
             match self.store.merge_tickets(&merge, now).await {
                 Err(StoreError::Stale) => continue,

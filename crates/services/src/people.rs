@@ -611,6 +611,8 @@ impl Services {
                 self.now(),
             )
             .await?;
+        // More capacity, another team or tier, new skills: waiting tickets may fit now.
+        self.capacity_may_have_freed().await;
         self.agent_view(id).await
     }
 

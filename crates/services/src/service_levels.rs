@@ -214,7 +214,8 @@ impl Services {
         };
     }
 
-    /// Recomputes the derived columns for a write about to append `new` events.
+    /// Recomputes the derived columns for a write about to append `new` events (and when
+    /// the ticket, stuck at its tier, would escalate on its own).
     pub(crate) async fn settle_time(
         &self,
         ticket_id: Option<i64>,
@@ -228,6 +229,7 @@ impl Services {
         };
         let clocks = self.clocks_for(&existing, new, now).await?;
         Self::apply_clocks(state, &clocks, now);
+        state.escalate_at = self.stuck_deadline(&existing, new, state, now).await?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::Status;
 use heard_domain::diagnosis::optional_text;
 use heard_domain::survey::{Rating, Recovery, csat_percent};
-use heard_store::{NewNotification, NewSurvey, StoreError, SurveyRow, TicketWrite};
+use heard_store::{NewNotification, NewSurvey, StoreError, SurveyRow};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -158,16 +158,7 @@ impl Services {
                 "rated",
                 json!({"rating": rating.get(), "comment": comment, "recovery_opened": opens}),
             ));
-            self.settle_time(Some(id), &mut c.state, &c.events, now)
-                .await?;
-            let w = TicketWrite {
-                id,
-                expected_version: t.version,
-                state: c.state,
-                tags: None,
-                message: None,
-                events: c.events,
-            };
+            let w = self.settled_write(&t, c, now).await?;
             let survey = NewSurvey {
                 requester_id: t.requester_id,
                 rating: i64::from(rating.get()),
@@ -212,16 +203,7 @@ impl Services {
             let mut c = Change::of(&t);
             c.events
                 .push(event(actor, "recovered", json!({"note": note})));
-            self.settle_time(Some(id), &mut c.state, &c.events, now)
-                .await?;
-            let w = TicketWrite {
-                id,
-                expected_version: t.version,
-                state: c.state,
-                tags: None,
-                message: None,
-                events: c.events,
-            };
+            let w = self.settled_write(&t, c, now).await?;
             match self
                 .store
                 .complete_recovery(&w, &note, actor.user_id, now)

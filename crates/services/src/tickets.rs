@@ -6,12 +6,31 @@ use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::ticket::message_body;
 use heard_domain::{Channel, Invalid, MessageKind, Priority, Status, Subject, Tag, TicketFacts};
 use heard_store::{
-    Created, ListTickets, NewAttachment, NewEvent, NewMessage, NewTicket, StoreError, TicketRow,
-    TicketState, TicketWrite,
+    AgentTouch, CollaboratorChange, Created, ListTickets, NewAttachment, NewEvent, NewMessage,
+    NewTicket, StoreError, TicketRow, TicketState, TicketWrite,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
+
+/// Why the router gave the ticket to its owner, or why it waits: its latest decision.
+fn routing_note(events: &[heard_store::EventRow]) -> Option<RoutingNote> {
+    let e = events.iter().rev().find(|e| e.kind == "routed")?;
+    let data: serde_json::Value = serde_json::from_str(&e.data).ok()?;
+    Some(RoutingNote {
+        at: rfc3339(e.created_at),
+        chosen: data.get("chosen").and_then(|v| v.as_i64()),
+        reasons: data
+            .get("text")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
 
 /// Largest attachment accepted, in bytes.
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -97,12 +116,13 @@ pub struct TicketQuery {
     pub cursor: Option<String>,
 }
 
-fn facts(t: &TicketRow) -> TicketFacts {
+fn facts(t: &TicketRow, collaborator_ids: Vec<i64>) -> TicketFacts {
     TicketFacts {
         requester_id: t.requester_id,
         organization_id: t.organization_id,
         team_id: t.team_id,
         assignee_id: t.assignee_id,
+        collaborator_ids,
     }
 }
 
@@ -124,6 +144,7 @@ fn state(t: &TicketRow) -> TicketState {
         due_at: t.due_at,
         queue_rank: t.queue_rank,
         next_alert_at: t.next_alert_at,
+        escalate_at: t.escalate_at,
     }
 }
 
@@ -133,6 +154,9 @@ pub(crate) struct Change {
     pub tags: Option<Vec<String>>,
     pub message: Option<NewMessage>,
     pub events: Vec<NewEvent>,
+    /// What it does to agents (assignments, hard conversations), checked like the ticket.
+    pub agents: Vec<AgentTouch>,
+    pub collaborator: Option<CollaboratorChange>,
 }
 
 impl Change {
@@ -143,8 +167,16 @@ impl Change {
             tags: None,
             message: None,
             events: Vec::new(),
+            agents: Vec::new(),
+            collaborator: None,
         }
     }
+}
+
+/// Whether a write went through or someone changed the ticket (or an agent it touches) first.
+pub(crate) enum Written {
+    Done(Option<i64>),
+    Stale,
 }
 
 pub(crate) fn event(actor: &Actor, kind: &str, data: serde_json::Value) -> NewEvent {
@@ -190,13 +222,22 @@ pub(crate) async fn back_off(attempt: usize) {
 impl Services {
     /// The ticket if `actor` may see it; otherwise exactly what a missing ticket gives.
     pub async fn visible_ticket(&self, actor: &Actor, id: i64) -> Result<TicketRow> {
-        match self.store.ticket(id).await? {
-            Some(t) if actor.can_see_ticket(&facts(&t)) => Ok(t),
-            _ => Err(ServiceError::not_found("ticket", "ticket_not_found")),
+        let hidden = || ServiceError::not_found("ticket", "ticket_not_found");
+        let t = self.store.ticket(id).await?.ok_or_else(hidden)?;
+        if actor.can_see_ticket(&facts(&t, Vec::new())) {
+            return Ok(t);
         }
+        // Only an agent can be invited to a ticket: look the invitations up only then.
+        if actor.role == heard_domain::Role::Agent {
+            let invited = self.collaborator_ids(id).await?;
+            if actor.can_see_ticket(&facts(&t, invited)) {
+                return Ok(t);
+            }
+        }
+        Err(hidden())
     }
 
-    async fn staff_member(&self, id: i64, field: &'static str) -> Result<()> {
+    pub(crate) async fn staff_member(&self, id: i64, field: &'static str) -> Result<()> {
         match self.store.user(id).await? {
             Some(u) if u.role != "customer" && u.active => Ok(()),
             _ => Err(ServiceError::invalid(
@@ -349,6 +390,13 @@ impl Services {
         )];
         events.extend(care.events);
         let now = self.now();
+        let routing = self.routing_book().await?;
+        // Nobody to take it: say so on the ticket as it opens. Otherwise the router
+        // decides right after, among everything waiting, most urgent first.
+        let route = input.assignee_id.is_none() && self.anyone_available().await?;
+        if input.assignee_id.is_none() && !route {
+            events.push(Self::nobody_available(team_id, &routing));
+        }
         let mut state = TicketState {
             subject: subject.into_inner(),
             status: status.as_str().into(),
@@ -366,8 +414,14 @@ impl Services {
             due_at: None,
             queue_rank: 0,
             next_alert_at: None,
+            escalate_at: None,
         };
         self.settle_time(None, &mut state, &events, now).await?;
+        let agents = input
+            .assignee_id
+            .map(|a| crate::routing::assigned_by_hand(a, &state, routing.for_team(team_id)))
+            .into_iter()
+            .collect();
         let new = NewTicket {
             state,
             channel: channel.as_str().into(),
@@ -383,6 +437,7 @@ impl Services {
                 analysis: Some(json!({"frustration": care.frustration}).to_string()),
             },
             events,
+            agents,
             idempotency: key.map(|k| (actor.user_id, k.to_string(), request_hash)),
         };
         let mut attempt = 0;
@@ -399,7 +454,12 @@ impl Services {
             }
         };
         let (id, replayed) = match created {
-            Created::New(id) => (id, false),
+            Created::New(id) => {
+                if route && let Err(e) = self.assign_waiting(Some(id)).await {
+                    tracing::warn!(error = %e, "routing a new ticket failed; the sweep retries");
+                }
+                (id, false)
+            }
             Created::Replayed {
                 ticket_id,
                 same_request: true,
@@ -481,8 +541,26 @@ impl Services {
             .filter(|p| p.active)
             .map(|p| json!({"due_at": p.due_at, "at_risk": p.at_risk}));
         let sla = staff.then(|| serde_json::to_value(&clocks).unwrap_or_default());
+        let (collaborators, routing) = if staff {
+            let collaborators = self
+                .store
+                .collaborators(id)
+                .await?
+                .into_iter()
+                .map(|c| CollaboratorView {
+                    id: c.user_id,
+                    name: c.name,
+                    invited_by: c.invited_by,
+                    since: rfc3339(c.created_at),
+                })
+                .collect();
+            (Some(collaborators), routing_note(&events))
+        } else {
+            (None, None)
+        };
         let tags = self.store.tags_of(id).await?;
         let mut ticket = TicketView::from_row(t, tags, staff);
+        let handoff = self.handoff_view(&events, &ticket, staff).await?;
         // The stored promise was settled at the last write; the clocks are as of now.
         ticket.next_update_due = clocks.next_update_due.map(|d| rfc3339(d.as_millisecond()));
         // Said as the customer reads it, in their own time zone when we know it.
@@ -506,7 +584,62 @@ impl Services {
             sla,
             promise,
             next_update_due_local,
+            handoff,
+            collaborators,
+            routing,
         })
+    }
+
+    /// The latest transfer as the reader should see it. The customer is told who has the
+    /// ticket now and that they will not need to repeat anything; staff also see the note.
+    async fn handoff_view(
+        &self,
+        events: &[heard_store::EventRow],
+        ticket: &TicketView,
+        staff: bool,
+    ) -> Result<Option<HandoffView>> {
+        let Some(e) = events
+            .iter()
+            .rev()
+            .find(|e| matches!(e.kind.as_str(), "escalated" | "handed_over" | "taken_over"))
+        else {
+            return Ok(None);
+        };
+        let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+        let text = |k: &str| data.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let message = match (&ticket.assignee, &ticket.team) {
+            (Some(owner), _) => format!(
+                "{} has your request now and has read everything you told us, so you will not need to repeat anything.",
+                owner.name
+            ),
+            (None, Some(team)) => format!(
+                "Your request is with our {} team now, with everything you told us: you will not need to repeat anything.",
+                team.name
+            ),
+            (None, None) => "Your request was passed on with everything you told us: you will not need to repeat anything.".into(),
+        };
+        let from = match e.actor_id.filter(|_| staff) {
+            Some(id) => self
+                .store
+                .user(id)
+                .await?
+                .map(|u| PersonRef { id, name: u.name }),
+            None => None,
+        };
+        Ok(Some(HandoffView {
+            kind: e.kind.clone(),
+            automatic: data
+                .get("automatic")
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false),
+            at: rfc3339(e.created_at),
+            owner: ticket.assignee.clone(),
+            team: ticket.team.clone(),
+            message,
+            from,
+            reason: text("reason").filter(|_| staff),
+            handoff_note: text("handoff_note").filter(|_| staff),
+        }))
     }
 
     pub async fn list_tickets(&self, actor: &Actor, q: TicketQuery) -> Result<Page<TicketView>> {
@@ -598,26 +731,53 @@ impl Services {
             back_off(attempt).await;
             let t = self.visible_ticket(actor, id).await?;
             let now = self.now();
-            let mut change = decide(&t, now)?;
-            if change.events.is_empty() && change.message.is_none() {
-                return Ok(None);
-            }
-            self.settle_time(Some(id), &mut change.state, &change.events, now)
-                .await?;
-            let write = TicketWrite {
-                id,
-                expected_version: t.version,
-                state: change.state,
-                tags: change.tags,
-                message: change.message,
-                events: change.events,
-            };
-            match self.store.write_ticket(&write, now).await {
-                Err(StoreError::Stale) => continue,
-                other => return Ok(other?),
+            let change = decide(&t, now)?;
+            match self.write_change(&t, change, now).await? {
+                Written::Done(message_id) => return Ok(message_id),
+                Written::Stale => continue,
             }
         }
         Err(StoreError::Stale.into())
+    }
+
+    /// Settles the service-level columns of a change decided on `t` and writes it, checked
+    /// against the version `t` was read at (and the agents it touches against theirs).
+    pub(crate) async fn write_change(
+        &self,
+        t: &TicketRow,
+        change: Change,
+        now: i64,
+    ) -> Result<Written> {
+        if change.events.is_empty() && change.message.is_none() {
+            return Ok(Written::Done(None));
+        }
+        let write = self.settled_write(t, change, now).await?;
+        match self.store.write_ticket(&write, now).await {
+            Err(StoreError::Stale) => Ok(Written::Stale),
+            other => Ok(Written::Done(other?)),
+        }
+    }
+
+    /// The write a change decided on `t` becomes: its service-level columns settled from
+    /// the event log it extends, checked against the version `t` was read at.
+    pub(crate) async fn settled_write(
+        &self,
+        t: &TicketRow,
+        mut change: Change,
+        now: i64,
+    ) -> Result<TicketWrite> {
+        self.settle_time(Some(t.id), &mut change.state, &change.events, now)
+            .await?;
+        Ok(TicketWrite {
+            id: t.id,
+            expected_version: t.version,
+            state: change.state,
+            tags: change.tags,
+            message: change.message,
+            events: change.events,
+            agents: change.agents,
+            collaborator: change.collaborator,
+        })
     }
 
     /// Changes status, priority, owner, team, subject or tags, logging one event per change.
@@ -642,6 +802,7 @@ impl Services {
             self.check_may_close(id, t.abusive).await?;
         }
         let book = self.policy_book().await?;
+        let routing = self.routing_book().await?;
         self.with_ticket(actor, id, |t, _now| {
             if !actor.may_manage_tickets() {
                 let only_solving = patch.status.as_deref() == Some("resolved")
@@ -706,6 +867,13 @@ impl Services {
                     "assigned",
                     json!({"from": t.assignee_id, "to": assignee}),
                 ));
+                if let Some(a) = assignee {
+                    c.agents.push(crate::routing::assigned_by_hand(
+                        a,
+                        &c.state,
+                        routing.for_team(c.state.team_id),
+                    ));
+                }
             }
             if let Some(tags) = &tags
                 && *tags != before_tags
@@ -736,6 +904,14 @@ impl Services {
             Ok(c)
         })
         .await?;
+        // Solved, handed on or moved: someone's capacity, or the ticket's queue, changed.
+        if patch.status.is_some()
+            || patch.assignee_id.is_some()
+            || patch.team_id.is_some()
+            || patch.tags.is_some()
+        {
+            self.capacity_may_have_freed().await;
+        }
         self.ticket_detail(actor, id).await
     }
 
@@ -786,6 +962,7 @@ impl Services {
             (_, Some(r)) => Some(json!({"tone": r}).to_string()),
             _ => None,
         };
+        let routing = self.routing_book().await?;
         let message_id = self
             .with_ticket(actor, id, |t, _now| {
                 let from = parse_status(&t.status)?;
@@ -813,6 +990,14 @@ impl Services {
                     c.state.frustration_level = Some(crate::care::level_name(care.frustration.level));
                     c.state.abusive |= care.frustration.abusive;
                     c.state.repeats += care.restates.is_some() as i64;
+                    // An upset or abusive message is a hard conversation for whoever owns
+                    // the ticket (counted once per ticket and shift).
+                    if let Some(owner) = t.assignee_id {
+                        let touch = crate::routing::assigned_by_hand(owner, &c.state, routing.for_team(t.team_id));
+                        if touch.hard.is_some() {
+                            c.agents.push(AgentTouch { assigned: false, ..touch });
+                        }
+                    }
                 }
                 if let Some(review) = &tone {
                     data["tone_score"] = json!(review.score);
@@ -859,6 +1044,7 @@ impl Services {
         if let Some(a) = input.to_assignee_id {
             self.staff_member(a, "to_assignee_id").await?;
         }
+        let routing = self.routing_book().await?;
         self.with_ticket(actor, id, |t, _now| {
             if !actor.may_manage_tickets() {
                 return Err(ServiceError::forbidden("only staff escalate tickets"));
@@ -886,6 +1072,9 @@ impl Services {
             c.state.tier = to_tier;
             c.state.assignee_id = input.to_assignee_id;
             c.state.transfers = t.transfers + 1;
+            if let Some(a) = input.to_assignee_id {
+                c.agents.push(crate::routing::assigned_by_hand(a, &c.state, routing.for_team(to_team)));
+            }
             c.events.push(event(
                 actor,
                 "escalated",
@@ -904,21 +1093,14 @@ impl Services {
             Ok(c)
         })
         .await?;
+        // The next tier's (or team's) agents may take it now, and the sender has room.
+        self.capacity_may_have_freed().await;
         // The escalating agent may no longer see the ticket (another team's now).
         match self.ticket_detail(actor, id).await {
             Err(ServiceError::NotFound { .. }) => {
-                self.ticket_detail(&self.supervisor_view(actor), id).await
+                self.ticket_detail(&self.unrestricted(actor), id).await
             }
             other => other,
-        }
-    }
-
-    /// An actor with an unrestricted view, for answering the one who just handed a
-    /// ticket away with the state they produced.
-    fn supervisor_view(&self, actor: &Actor) -> Actor {
-        Actor {
-            role: heard_domain::Role::Supervisor,
-            ..actor.clone()
         }
     }
 

@@ -310,6 +310,54 @@ pub struct TicketDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub promise: Option<serde_json::Value>,
+    /// The latest transfer: who has the ticket now and that the customer need not repeat
+    /// anything; staff also get who handed it on, why, and the hand-off note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<HandoffView>,
+    /// Colleagues invited to work the ticket (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collaborators: Option<Vec<CollaboratorView>>,
+    /// Why the router gave the ticket to its owner, or why it waits (staff only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing: Option<RoutingNote>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HandoffView {
+    /// escalated, handed_over or taken_over
+    pub kind: String,
+    /// The ticket escalated on its own after too long at its tier.
+    pub automatic: bool,
+    pub at: String,
+    /// Who has the ticket now, and in which team.
+    pub owner: Option<PersonRef>,
+    pub team: Option<PersonRef>,
+    /// What the customer is told.
+    pub message: String,
+    /// Staff only: who handed it on (none for an automatic escalation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<PersonRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Staff only: what the receiver must know.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CollaboratorView {
+    pub id: i64,
+    pub name: String,
+    pub invited_by: i64,
+    pub since: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoutingNote {
+    pub at: String,
+    /// The agent the router chose; `null` when the ticket waits.
+    pub chosen: Option<i64>,
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -393,8 +441,9 @@ pub struct MeView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct NotificationView {
     pub id: i64,
-    pub ticket_id: i64,
-    /// sla_warning or sla_breached
+    /// The ticket it is about; `null` for a break reminder.
+    pub ticket_id: Option<i64>,
+    /// sla_warning, sla_breached or break_due
     pub kind: String,
     pub message: String,
     pub created_at: String,

@@ -2,7 +2,7 @@
 //! business-time arithmetic, SLA policies and their selection, a ticket's
 //! clocks computed from its event log, the customer-visible promise
 //! (`next_update_due`), the warnings and breaches that are due, the queue
-//! ranking key, and compliance reports.
+//! ranking key, compliance reports, and how long a ticket may stay at one tier.
 //!
 //! Nothing here reads the clock or does I/O: every function takes `now`, so
 //! the storage, job and HTTP layers decide when to ask. The semantics of the
@@ -43,6 +43,7 @@ mod clocks;
 mod ical;
 mod policy;
 mod report;
+mod tier;
 
 pub use alerts::{
     Alert, AlertKind, AlertPlan, AlertSubject, RANK_NOTHING_DUE,
@@ -62,3 +63,4 @@ pub use policy::{
     TicketAttributes,
 };
 pub use report::{ComplianceRow, compliance};
+pub use tier::tier_deadline;

@@ -12,6 +12,7 @@ mod diagnosis;
 mod error;
 mod kb;
 mod people;
+mod routing;
 mod rows;
 mod service_levels;
 mod surveys;
@@ -24,6 +25,10 @@ pub use kb::{
     FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
 };
 pub use people::{NewUser, UserPatch};
+pub use routing::{
+    AgentTouch, CollaboratorChange, CollaboratorRow, HardConversation, HardInteractionRow,
+    PresenceHistoryRow, PresenceRow, PresenceWrite, RoutingPolicyRow, StaffRoutingRow, WaitingRow,
+};
 pub use rows::*;
 pub use service_levels::{NewNotification, NotificationRow};
 pub use tickets::{

@@ -103,6 +103,7 @@ pub struct TicketRow {
     pub due_at: Option<i64>,
     pub queue_rank: i64,
     pub next_alert_at: Option<i64>,
+    pub escalate_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, FromRow)]

@@ -21,7 +21,8 @@ pub struct NotificationRow {
     pub id: i64,
     pub user_id: Option<i64>,
     pub role: Option<String>,
-    pub ticket_id: i64,
+    /// `None` for a notification about no ticket (a break reminder).
+    pub ticket_id: Option<i64>,
     pub kind: String,
     pub message: String,
     pub created_at: i64,

@@ -28,6 +28,8 @@ pub struct TicketState {
     pub due_at: Option<i64>,
     pub queue_rank: i64,
     pub next_alert_at: Option<i64>,
+    /// When the ticket, stuck at its tier, escalates on its own (derived like the above).
+    pub escalate_at: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +60,8 @@ pub struct NewTicket {
     pub tags: Vec<String>,
     pub message: NewMessage,
     pub events: Vec<NewEvent>,
+    /// Agents the ticket is given to as it opens.
+    pub agents: Vec<crate::AgentTouch>,
     /// (user id, key, hash of the request) of an `Idempotency-Key`.
     pub idempotency: Option<(i64, String, String)>,
 }
@@ -83,6 +87,10 @@ pub struct TicketWrite {
     pub tags: Option<Vec<String>>,
     pub message: Option<NewMessage>,
     pub events: Vec<NewEvent>,
+    /// What the change does to agents' routing state (assignments, hard conversations),
+    /// with the optimistic checks the router relies on.
+    pub agents: Vec<crate::AgentTouch>,
+    pub collaborator: Option<crate::CollaboratorChange>,
 }
 
 /// A duplicate ticket folded into another: the source closes, the target gets its
@@ -150,7 +158,7 @@ const TICKET_SELECT: &str = "SELECT t.id, t.version, t.subject, t.status, t.prio
         t.organization_id, t.assignee_id, a.name AS assignee_name,
         t.team_id, tm.name AS team_name, t.tier, t.transfers, t.created_at, t.updated_at,
         t.frustration_score, t.frustration_level, t.abusive, t.repeats, t.policy_id,
-        t.next_update_due, t.due_at, t.queue_rank, t.next_alert_at
+        t.next_update_due, t.due_at, t.queue_rank, t.next_alert_at, t.escalate_at
      FROM tickets t
      JOIN users r ON r.id = t.requester_id
      LEFT JOIN users a ON a.id = t.assignee_id
@@ -197,7 +205,7 @@ macro_rules! insert_message {
     };
 }
 
-/// Binds a [`TicketState`] as parameters $1–$16, in the order both the insert and the
+/// Binds a [`TicketState`] as parameters $1–$17, in the order both the insert and the
 /// update name its columns.
 macro_rules! bind_state {
     ($query:expr, $s:expr) => {
@@ -218,6 +226,7 @@ macro_rules! bind_state {
             .bind($s.due_at)
             .bind($s.queue_rank)
             .bind($s.next_alert_at)
+            .bind($s.escalate_at)
     };
 }
 
@@ -246,8 +255,8 @@ macro_rules! write_in {
                         team_id = $5, tier = $6, transfers = $7, frustration_score = $8,
                         frustration_level = $9, abusive = $10, repeats = $11, policy_id = $12,
                         next_update_due = $13, due_at = $14, queue_rank = $15, next_alert_at = $16,
-                        version = version + 1, updated_at = $17
-                 WHERE id = $18 AND version = $19",
+                        escalate_at = $17, version = version + 1, updated_at = $18
+                 WHERE id = $19 AND version = $20",
             ),
             s
         )
@@ -272,6 +281,10 @@ macro_rules! write_in {
             None => None,
         };
         append_events!($tx, w.id, &w.events, $now);
+        crate::routing::touch_agents!($tx, w.id, &w.agents, $now);
+        if let Some(change) = &w.collaborator {
+            crate::routing::change_collaborator!($tx, w.id, change, $now);
+        }
         crate::kb::outbox!($tx, "ticket", w.id, $now);
         message_id
     }};
@@ -304,9 +317,10 @@ impl Store {
                             "INSERT INTO tickets (subject, status, priority, assignee_id, team_id, tier,
                                  transfers, frustration_score, frustration_level, abusive, repeats,
                                  policy_id, next_update_due, due_at, queue_rank, next_alert_at,
-                                 channel, requester_id, organization_id, version, created_at, updated_at)
+                                 escalate_at, channel, requester_id, organization_id, version,
+                                 created_at, updated_at)
                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                                     $16, $17, $18, $19, 1, $20, $20) RETURNING id",
+                                     $16, $17, $18, $19, $20, 1, $21, $21) RETURNING id",
                         ),
                         s
                     )
@@ -320,6 +334,7 @@ impl Store {
                     insert_message!(tx, id, t.message, now);
                     insert_tags!(tx, id, &t.tags);
                     append_events!(tx, id, &t.events, now);
+                    crate::routing::touch_agents!(tx, id, &t.agents, now);
                     crate::kb::outbox!(tx, "ticket", id, now);
                     if let Some((user, key, hash)) = &t.idempotency {
                         sqlx::query(
@@ -499,6 +514,11 @@ impl Store {
                 TicketScope::All => {}
                 TicketScope::Agent { user_id, team_ids } => {
                     q.push(" AND (t.assignee_id = ").push_bind(*user_id);
+                    q.push(
+                        " OR t.id IN (SELECT ticket_id FROM ticket_collaborators WHERE user_id = ",
+                    )
+                    .push_bind(*user_id)
+                    .push(")");
                     if !team_ids.is_empty() {
                         q.push(" OR t.team_id IN (");
                         let mut sep = q.separated(", ");

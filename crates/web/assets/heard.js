@@ -1,6 +1,7 @@
-// heard: the live parts of the pages. Everything here is an extra: every page works
-// without it (forms post and redirect). No framework, no build step; all text from the
-// server is inserted with textContent, never as HTML.
+// heard: the live parts of the pages (suggestions, the tone coach, the presence switch).
+// Everything here is an extra: every page works without it (forms post and redirect). No
+// framework, no build step; all text from the server is inserted with textContent, never
+// as HTML.
 "use strict";
 
 (function () {
@@ -103,6 +104,64 @@
     getJSON(kbBox.getAttribute("data-kb-url") + "?q=" + encodeURIComponent(kbBox.getAttribute("data-q")))
       .then(function (data) { articleList(kbBox, listOf(data), "No article matches."); })
       .catch(function () { kbBox.textContent = "Article search is not available right now."; });
+  }
+
+  // ---- Presence: the switch without a reload, and the break reminder as it falls due --
+  var presenceForm = document.getElementById("presence-switch");
+  if (presenceForm) {
+    var stateEl = document.getElementById("presence-state");
+    var sinceEl = document.getElementById("presence-since");
+    var loadEl = document.getElementById("presence-load");
+    var reminderEl = document.getElementById("break-reminder");
+    var labels = { available: "Available", on_break: "On a break", at_lunch: "At lunch", away: "Away", offline: "Offline" };
+    var openTickets = null;
+
+    function showPresence(p, changed) {
+      stateEl.textContent = labels[p.presence] || p.presence;
+      stateEl.className = "presence-state p-" + p.presence;
+      if (changed) sinceEl.textContent = "since just now · ";
+      var hard = p.hard_this_shift === 1 ? "1 hard conversation this shift" :
+        (p.hard_this_shift || "no") + " hard conversations this shift";
+      loadEl.textContent = p.open_tickets + " of " + p.capacity + " tickets open · " + hard;
+      reminderEl.textContent = p.reminder || "";
+      reminderEl.hidden = !p.reminder;
+      Array.prototype.forEach.call(presenceForm.querySelectorAll("button[name=presence]"), function (b) {
+        var on = b.value === p.presence;
+        b.setAttribute("aria-pressed", on ? "true" : "false");
+        b.classList.toggle("current", on);
+      });
+      // Back at work, the router may have handed out waiting tickets: show them.
+      var more = openTickets !== null && p.open_tickets > openTickets;
+      openTickets = p.open_tickets;
+      if (more) window.location.reload();
+    }
+
+    presenceForm.addEventListener("submit", function (e) {
+      var button = e.submitter;
+      if (!button || !button.value) return;
+      e.preventDefault();
+      fetch("/api/v1/me/presence", {
+        method: "PUT",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ presence: button.value })
+      })
+        .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+        .then(function (p) { showPresence(p, true); })
+        .catch(function () {
+          // The plain form still works: post it as if there were no script.
+          var field = el("input");
+          field.type = "hidden";
+          field.name = "presence";
+          field.value = button.value;
+          presenceForm.appendChild(field);
+          presenceForm.submit();
+        });
+    });
+    getJSON("/api/v1/me/presence").then(function (p) { openTickets = p.open_tickets; }).catch(function () {});
+    setInterval(function () {
+      getJSON("/api/v1/me/presence").then(function (p) { showPresence(p, false); }).catch(function () {});
+    }, 60000);
   }
 
   // ---- The tone coach ---------------------------------------------------------------

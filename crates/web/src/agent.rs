@@ -1,6 +1,7 @@
 //! The agent workspace: queues ordered by what is due and how upset the customer is, the
 //! ticket view with the customer's whole story, the reply box with the tone coach,
-//! internal notes, escalation with a hand-off note, and search.
+//! internal notes, escalation with a hand-off note, colleagues on the ticket, hand-overs
+//! and take-overs, the presence switch, and search.
 
 use crate::WebState;
 use crate::cards::Card;
@@ -46,6 +47,7 @@ struct QueuesPage {
     chrome: Chrome,
     queues: Vec<Queue>,
     shown: usize,
+    presence: crate::presence::PresencePanel,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +106,26 @@ pub async fn queues(
         id: "mine".into(),
         cards: mine,
     }];
+    // Tickets a colleague asked me to join.
+    let invited = s
+        .services
+        .store
+        .collaborating_on(me, 200)
+        .await
+        .map_err(ServiceError::from)?;
+    let helping: Vec<Card> = cards
+        .iter()
+        .filter(|c| invited.contains(&c.id) && c.owner_id != Some(me))
+        .cloned()
+        .collect();
+    if !helping.is_empty() {
+        queues.push(Queue {
+            title: "Helping with".into(),
+            id: "helping".into(),
+            cards: helping,
+        });
+    }
+    let presence = s.services.presence(&viewer.actor, me).await?;
     let teams = s.services.store.teams().await.map_err(ServiceError::from)?;
     for team in teams {
         if !viewer.actor.team_ids.contains(&team.id) && !viewer.actor.may_view_agents() {
@@ -126,6 +148,7 @@ pub async fn queues(
         chrome,
         queues,
         shown,
+        presence: crate::presence::PresencePanel::new(&presence),
     }))
 }
 
@@ -152,6 +175,24 @@ pub struct TeamOption {
     pub id: i64,
     pub name: String,
     pub current: bool,
+}
+
+/// A colleague on the ticket, or one who could be asked to join or take it.
+pub struct Colleague {
+    pub id: i64,
+    pub name: String,
+    pub me: bool,
+    /// "on a break", "at lunch"…: said beside the name when they are not available.
+    pub away: Option<String>,
+}
+
+/// The latest hand-off, as the receiver reads it first.
+pub struct Handoff {
+    pub what: &'static str,
+    pub from: Option<String>,
+    pub at: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
 }
 
 /// The tone review of a draft, when the agent asked for one without JavaScript.
@@ -225,6 +266,15 @@ struct TicketPage {
     diagnosis: Option<heard_services::diagnosis::DiagnosisView>,
     /// Problems a diagnosis may link to (open and known errors).
     problems: Vec<heard_services::diagnosis::ProblemView>,
+    handoff: Option<Handoff>,
+    routing: Option<(String, Vec<String>)>,
+    collaborators: Vec<Colleague>,
+    /// Who may be invited (not the owner, not already on it).
+    invitable: Vec<Colleague>,
+    /// Who the ticket may be handed to (anyone but its owner).
+    receivers: Vec<Colleague>,
+    abusive: bool,
+    can_take_over: bool,
 }
 
 impl TicketPage {
@@ -348,12 +398,84 @@ async fn ticket_page(
             name: t.name,
         })
         .collect();
+    let me = viewer.actor.user_id;
+    let presences: std::collections::HashMap<i64, String> = s
+        .services
+        .store
+        .presences()
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .collect();
+    let away = |id: i64| {
+        let p = presences.get(&id).map_or("offline", String::as_str);
+        (p != "available").then(|| crate::presence::label(p).to_lowercase())
+    };
+    let collaborators: Vec<Colleague> = d
+        .collaborators
+        .iter()
+        .flatten()
+        .map(|c| Colleague {
+            id: c.id,
+            name: c.name.clone(),
+            me: c.id == me,
+            away: away(c.id),
+        })
+        .collect();
+    let staff: Vec<Colleague> = s
+        .services
+        .store
+        .users(&["agent", "supervisor", "admin"], None, 500)
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .filter(|u| u.active && Some(u.id) != card.owner_id)
+        .map(|u| Colleague {
+            me: u.id == me,
+            away: away(u.id),
+            id: u.id,
+            name: u.name,
+        })
+        .collect();
+    let invitable = staff
+        .iter()
+        .filter(|u| !collaborators.iter().any(|c| c.id == u.id))
+        .map(|u| Colleague {
+            id: u.id,
+            name: u.name.clone(),
+            me: u.me,
+            away: u.away.clone(),
+        })
+        .collect();
+    let abusive = d.ticket.frustration.as_ref().is_some_and(|f| f.abusive);
+    let handoff = d.handoff.as_ref().map(|h| Handoff {
+        what: match (h.kind.as_str(), h.automatic) {
+            ("escalated", true) => "Escalated automatically",
+            ("escalated", false) => "Escalated",
+            ("handed_over", _) => "Handed over",
+            _ => "Taken over by a supervisor",
+        },
+        from: h.from.as_ref().map(|f| f.name.clone()),
+        at: when(&h.at),
+        reason: h.reason.clone(),
+        note: h.handoff_note.clone(),
+    });
+    let routing = d.routing.as_ref().map(|r| (when(&r.at), r.reasons.clone()));
     let mut chrome = viewer.chrome(format!("#{id} {}", card.subject), "agent");
     chrome.notice = notice;
+    let can_take_over =
+        viewer.actor.may_view_agents() && abusive && card.is_open && card.owner_id != Some(me);
     let problems = crate::diagnosis::linkable_problems(s, viewer).await?;
     Ok(render(&TicketPage {
         diagnosis: d.diagnosis.clone(),
         problems,
+        handoff,
+        routing,
+        collaborators,
+        invitable,
+        receivers: staff,
+        abusive,
+        can_take_over,
         chrome,
         card,
         entries,

@@ -1,7 +1,8 @@
 //! heard's web pages: the customer portal (`/`), the agent workspace (`/agent`), the
 //! supervisor dashboard (`/supervisor`) and admin (`/admin`). Pages are rendered on the
 //! server with askama and work without JavaScript (forms post and redirect); one small
-//! hand-written script adds the live parts (article suggestions, the tone coach). CSS and
+//! hand-written script adds the live parts (article suggestions, the tone coach, the
+//! presence switch and break reminder). CSS and
 //! JavaScript are embedded in the binary. Handlers call the same `heard-services` use
 //! cases as the JSON API, so every rule applies here exactly as there.
 
@@ -11,10 +12,12 @@ mod assets;
 mod cards;
 mod diagnosis;
 mod format;
+mod handoff;
 mod help;
 mod merge;
 mod page;
 mod portal;
+mod presence;
 mod session;
 mod supervisor;
 mod survey;
@@ -63,6 +66,14 @@ pub fn router(services: Services) -> Router {
             "/agent/problems/{id}",
             get(diagnosis::problem).post(diagnosis::update_problem),
         )
+        .route("/agent/presence", post(presence::set))
+        .route("/agent/tickets/{id}/invite", post(handoff::invite))
+        .route(
+            "/agent/tickets/{id}/collaborators/{agent_id}/remove",
+            post(handoff::remove),
+        )
+        .route("/agent/tickets/{id}/handover", post(handoff::hand_over))
+        .route("/agent/tickets/{id}/takeover", post(handoff::take_over))
         .route("/help/{slug}", get(help::article))
         .route("/help/{slug}/solved", axum::routing::post(help::solved))
         .route("/supervisor", get(supervisor::dashboard))

@@ -227,6 +227,13 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "joined" => {
             "We joined your requests about the same problem: the whole conversation is here."
         }
+        "presence" => "Your presence was updated.",
+        "invited" => "Your colleague can now see and work this ticket.",
+        "left" => "The colleague is no longer on this ticket.",
+        "handed_over" => {
+            "The ticket was handed over with your note; the customer was told who has it now."
+        }
+        "taken_over" => "You have taken this conversation over; the agent is relieved of it.",
         "team" => "The team was added.",
         "service_levels" => "The calendars and service-level policies were saved.",
         "welcome" => "Welcome! Your account is ready.",

@@ -186,6 +186,15 @@ fn timeline(events: &[heard_store::EventRow], detail: &TicketDetail, now: i64) -
                 }
             }
             "escalated" => "Passed to a specialist, with everything you told us".into(),
+            "handed_over" | "taken_over" => match &detail.ticket.assignee {
+                Some(a) if data.get("to_assignee_id").and_then(|v| v.as_i64()) == Some(a.id) => {
+                    format!(
+                        "{} took over your request, with everything you told us",
+                        a.name
+                    )
+                }
+                _ => "A colleague took over your request, with everything you told us".into(),
+            },
             "team_changed" => "Moved to the team best placed to help".into(),
             "replied" if field("by") == "staff" => "We replied".into(),
             "replied" => "You wrote to us".into(),
@@ -268,6 +277,8 @@ struct RequestPage {
     can_rate: bool,
     survey: Option<heard_services::survey::SurveyView>,
     rating_choices: [(i64, &'static str); 5],
+    /// After a transfer: who has it now, and that nothing needs repeating.
+    handoff: Option<String>,
 }
 
 pub async fn request(
@@ -318,6 +329,7 @@ pub async fn request(
         can_rate: crate::survey::can_rate(&d, &viewer),
         survey: d.survey.clone(),
         rating_choices: crate::survey::RATING_CHOICES,
+        handoff: d.handoff.as_ref().map(|h| h.message.clone()),
     }))
 }
 

@@ -1,5 +1,6 @@
 //! The supervisor's dashboard: queues at a glance, promises at risk and breached, upset
-//! customers waiting, agents' load, and charts drawn on the server as SVG.
+//! customers waiting, agents' load, presence, breaks and hard conversations this shift,
+//! and charts drawn on the server as SVG.
 
 use crate::WebState;
 use crate::agent::{cards, open_cards};
@@ -102,6 +103,8 @@ struct Dashboard {
     urgent: Vec<Card>,
     recoveries: Vec<heard_services::survey::RecoveryTask>,
     satisfaction: heard_services::survey::SatisfactionReport,
+    presence: Vec<crate::presence::AgentLine>,
+    overdue: usize,
 }
 
 pub async fn dashboard(
@@ -230,6 +233,14 @@ pub async fn dashboard(
     let satisfaction = s.services.satisfaction_report(&viewer.actor, 30).await?;
     let mut chrome = viewer.chrome("Supervisor", "supervisor");
     chrome.notice = notice_text(q.done.as_deref());
+    let presence: Vec<crate::presence::AgentLine> = s
+        .services
+        .team_presence(&viewer.actor)
+        .await?
+        .iter()
+        .map(crate::presence::AgentLine::new)
+        .collect();
+    let overdue = presence.iter().filter(|p| p.overdue).count();
     Ok(render(&Dashboard {
         recoveries,
         satisfaction,
@@ -247,5 +258,7 @@ pub async fn dashboard(
         promises_tracked,
         truncated,
         urgent,
+        presence,
+        overdue,
     }))
 }

@@ -322,35 +322,93 @@ async fn a_self_service_visit_counts_as_deflected_or_submitted_anyway() {
     assert_eq!((row.opened, row.deflected, row.submitted_anyway), (2, 1, 1));
 }
 
-#[tokio::test]
-async fn an_agent_merges_a_duplicate_and_both_pages_lead_to_the_one_conversation() {
-    use heard_services::tickets::CreateTicket;
-    let app = app().await;
-    app.services
+/// A signed-in staff member: the cookie header and the session's CSRF token.
+async fn staff(app: &App, email: &str, role: &str) -> (i64, String, String) {
+    let a = app
+        .services
         .create_agent(
             None,
             heard_services::people::NewAgent {
-                email: "sup@example.org".into(),
-                name: "Sup".into(),
-                role: "supervisor".into(),
-                tier: Some(2),
+                email: email.into(),
+                name: email.split('@').next().unwrap().into(),
+                role: role.into(),
+                tier: Some(1),
                 skills: vec![],
                 team_ids: vec![],
-                capacity: None,
+                capacity: Some(5),
                 time_zone: None,
                 password: Some("correct horse battery".into()),
             },
         )
         .await
         .unwrap();
-    let (cookie, csrf) = customer(&app).await;
-    let ada = app
+    let s = app
+        .services
+        .sign_in(email, "correct horse battery")
+        .await
+        .unwrap();
+    (a.id, format!("heard_session={}", s.token), s.csrf_token)
+}
+
+#[tokio::test]
+async fn the_presence_switch_works_without_javascript_and_supervisors_see_it() {
+    let app = app().await;
+    let (_, cookie, csrf) = staff(&app, "sam@desk.example", "agent").await;
+    let (status, _, body) = send(&app, get("/agent", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#"action="/agent/presence""#), "no switch");
+    assert!(body.contains(&format!(r#"name="csrf" value="{csrf}""#)));
+    assert!(body.contains(r#"id="presence-state" class="presence-state p-offline">Offline"#));
+    let (status, _, _) = send(
+        &app,
+        post_form("/agent/presence", &cookie, "csrf=forged&presence=available"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _) = send(
+        &app,
+        post_form(
+            "/agent/presence",
+            &cookie,
+            &format!("csrf={csrf}&presence=on_break"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/agent?done=presence");
+    let (_, _, body) = send(&app, get("/agent?done=presence", Some(&cookie))).await;
+    assert!(body.contains("p-on_break\">On a break"), "{body}");
+    assert!(body.contains("Your presence was updated."));
+    let (status, _, _) = send(
+        &app,
+        post_form(
+            "/agent/presence",
+            &cookie,
+            &format!("csrf={csrf}&presence=dancing"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (_, boss, _) = staff(&app, "pat@desk.example", "supervisor").await;
+    let (status, _, body) = send(&app, get("/supervisor", Some(&boss))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#"id="agents-presence""#));
+    assert!(
+        body.contains("sam") && body.contains("On a break"),
+        "{body}"
+    );
+    assert!(body.contains("overdue a break"));
+}
+
+/// A request opened by the signed-in customer of `cookie`; returns its number.
+async fn customer_ticket(app: &App, cookie: &str, subject: &str, body: &str) -> i64 {
+    let (ada, _) = app
         .services
         .actor_for_session(cookie.trim_start_matches("heard_session="))
         .await
-        .unwrap()
-        .0;
-    let open = |subject: &str, body: &str| CreateTicket {
+        .unwrap();
+    let input = heard_services::tickets::CreateTicket {
         subject: subject.into(),
         body: body.into(),
         body_html: None,
@@ -363,28 +421,22 @@ async fn an_agent_merges_a_duplicate_and_both_pages_lead_to_the_one_conversation
         assignee_id: None,
         tags: vec![],
     };
-    let first = app
-        .services
-        .create_ticket(&ada, open("Wi-Fi drops", "Every hour."), None)
+    app.services
+        .create_ticket(&ada, input, None)
         .await
         .unwrap()
         .0
         .ticket
-        .id;
-    let dup = app
-        .services
-        .create_ticket(&ada, open("Wi-Fi again", "Still every hour."), None)
-        .await
-        .unwrap()
-        .0
-        .ticket
-        .id;
-    let sup = app
-        .services
-        .sign_in("sup@example.org", "correct horse battery")
-        .await
-        .unwrap();
-    let sup_cookie = format!("heard_session={}", sup.token);
+        .id
+}
+
+#[tokio::test]
+async fn an_agent_merges_a_duplicate_and_both_pages_lead_to_the_one_conversation() {
+    let app = app().await;
+    let (_, sup_cookie, sup_csrf) = staff(&app, "sup@example.org", "supervisor").await;
+    let (cookie, _) = customer(&app).await;
+    let first = customer_ticket(&app, &cookie, "Wi-Fi drops", "Every hour.").await;
+    let dup = customer_ticket(&app, &cookie, "Wi-Fi again", "Still every hour.").await;
 
     let (status, _, page) = send(
         &app,
@@ -399,7 +451,7 @@ async fn an_agent_merges_a_duplicate_and_both_pages_lead_to_the_one_conversation
         post_form(
             &format!("/agent/tickets/{dup}/merge"),
             &sup_cookie,
-            &format!("csrf={}&into_ticket_id=first", sup.csrf_token),
+            &format!("csrf={}&into_ticket_id=first", sup_csrf),
         ),
     )
     .await;
@@ -411,7 +463,7 @@ async fn an_agent_merges_a_duplicate_and_both_pages_lead_to_the_one_conversation
             &sup_cookie,
             &format!(
                 "csrf={}&into_ticket_id=%23{first}&note=same+router",
-                sup.csrf_token
+                sup_csrf
             ),
         ),
     )
@@ -445,67 +497,20 @@ async fn an_agent_merges_a_duplicate_and_both_pages_lead_to_the_one_conversation
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Still every hour.") && page.contains("We joined your requests"));
-    let _ = csrf;
 }
 
 #[tokio::test]
 async fn an_agent_records_a_diagnosis_and_the_problem_page_groups_its_tickets() {
-    use heard_services::tickets::CreateTicket;
     let app = app().await;
-    app.services
-        .create_agent(
-            None,
-            heard_services::people::NewAgent {
-                email: "sup@example.org".into(),
-                name: "Sup".into(),
-                role: "supervisor".into(),
-                tier: Some(2),
-                skills: vec![],
-                team_ids: vec![],
-                capacity: None,
-                time_zone: None,
-                password: Some("correct horse battery".into()),
-            },
-        )
-        .await
-        .unwrap();
+    let (_, sup_cookie, sup_csrf) = staff(&app, "sup@example.org", "supervisor").await;
     let (cookie, _) = customer(&app).await;
-    let ada = app
-        .services
-        .actor_for_session(cookie.trim_start_matches("heard_session="))
-        .await
-        .unwrap()
-        .0;
-    let id = app
-        .services
-        .create_ticket(
-            &ada,
-            CreateTicket {
-                subject: "Mail bounces".into(),
-                body: "Every mail to the <b>board</b> bounces.".into(),
-                body_html: None,
-                priority: None,
-                channel: None,
-                requester_email: None,
-                requester_name: None,
-                requester_id: None,
-                team_id: None,
-                assignee_id: None,
-                tags: vec![],
-            },
-            None,
-        )
-        .await
-        .unwrap()
-        .0
-        .ticket
-        .id;
-    let sup = app
-        .services
-        .sign_in("sup@example.org", "correct horse battery")
-        .await
-        .unwrap();
-    let sup_cookie = format!("heard_session={}", sup.token);
+    let id = customer_ticket(
+        &app,
+        &cookie,
+        "Mail bounces",
+        "Every mail to the <b>board</b> bounces.",
+    )
+    .await;
     let post = |form: String| {
         post_form(
             &format!("/agent/tickets/{id}/diagnosis"),
@@ -516,7 +521,7 @@ async fn an_agent_records_a_diagnosis_and_the_problem_page_groups_its_tickets() 
 
     let (status, _, _) = send(
         &app,
-        post(format!("csrf={}&root_cause=mail+bounces", sup.csrf_token)),
+        post(format!("csrf={}&root_cause=mail+bounces", sup_csrf)),
     )
     .await;
     assert_eq!(
@@ -528,7 +533,7 @@ async fn an_agent_records_a_diagnosis_and_the_problem_page_groups_its_tickets() 
         &app,
         post(format!(
             "csrf={}&root_cause=The+board+list%27s+alias+pointed+at+a+deleted+mailbox&problem_id=&new_problem_title=%3Cscript%3EStale+aliases",
-            sup.csrf_token
+            sup_csrf
         )),
     )
     .await;
@@ -568,7 +573,7 @@ async fn an_agent_records_a_diagnosis_and_the_problem_page_groups_its_tickets() 
             &sup_cookie,
             &format!(
                 "csrf={}&status=known_error&description=Recreate+the+alias",
-                sup.csrf_token
+                sup_csrf
             ),
         ),
     )
@@ -580,59 +585,18 @@ async fn an_agent_records_a_diagnosis_and_the_problem_page_groups_its_tickets() 
 
 #[tokio::test]
 async fn a_customer_rates_a_resolved_request_and_a_poor_rating_reaches_the_supervisor() {
-    use heard_services::tickets::{CreateTicket, TicketPatch};
+    use heard_services::tickets::TicketPatch;
     let app = app().await;
-    let sup_id = app
-        .services
-        .create_agent(
-            None,
-            heard_services::people::NewAgent {
-                email: "sup@example.org".into(),
-                name: "Sup".into(),
-                role: "supervisor".into(),
-                tier: Some(2),
-                skills: vec![],
-                team_ids: vec![],
-                capacity: None,
-                time_zone: None,
-                password: Some("correct horse battery".into()),
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let (sup_id, sup_cookie, sup_csrf) = staff(&app, "sup@example.org", "supervisor").await;
     let sup_actor = app.services.actor_for_user(sup_id).await.unwrap();
     let (cookie, csrf) = customer(&app).await;
-    let ada = app
-        .services
-        .actor_for_session(cookie.trim_start_matches("heard_session="))
-        .await
-        .unwrap()
-        .0;
-    let id = app
-        .services
-        .create_ticket(
-            &ada,
-            CreateTicket {
-                subject: "Badge does not open the door".into(),
-                body: "My badge stopped working at the front door.".into(),
-                body_html: None,
-                priority: None,
-                channel: None,
-                requester_email: None,
-                requester_name: None,
-                requester_id: None,
-                team_id: None,
-                assignee_id: None,
-                tags: vec![],
-            },
-            None,
-        )
-        .await
-        .unwrap()
-        .0
-        .ticket
-        .id;
+    let id = customer_ticket(
+        &app,
+        &cookie,
+        "Badge does not open the door",
+        "My badge stopped working at the front door.",
+    )
+    .await;
     let (_, _, page) = send(&app, get(&format!("/requests/{id}"), Some(&cookie))).await;
     assert!(
         !page.contains("How did we do?"),
@@ -667,12 +631,6 @@ async fn a_customer_rates_a_resolved_request_and_a_poor_rating_reaches_the_super
     let (_, _, page) = send(&app, get(&format!("/requests/{id}"), Some(&cookie))).await;
     assert!(page.contains("1 out of 5") && page.contains("Two days locked out"));
 
-    let sup = app
-        .services
-        .sign_in("sup@example.org", "correct horse battery")
-        .await
-        .unwrap();
-    let sup_cookie = format!("heard_session={}", sup.token);
     let (status, _, page) = send(&app, get("/supervisor", Some(&sup_cookie))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -688,7 +646,7 @@ async fn a_customer_rates_a_resolved_request_and_a_poor_rating_reaches_the_super
         post_form(
             &format!("/supervisor/recoveries/{id}"),
             &sup_cookie,
-            &format!("csrf={}&note=Called+and+reissued+the+badge", sup.csrf_token),
+            &format!("csrf={}&note=Called+and+reissued+the+badge", sup_csrf),
         ),
     )
     .await;

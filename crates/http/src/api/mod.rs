@@ -4,6 +4,7 @@ mod care;
 mod kb;
 mod people;
 mod problems;
+mod routing;
 mod session;
 mod surveys;
 mod tickets;
@@ -23,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(kb::routes())
         .merge(problems::routes())
         .merge(surveys::routes())
+        .merge(routing::routes())
 }
 
 /// 200 when the database answers.
