@@ -5,12 +5,16 @@
 
 pub mod auth;
 pub mod care;
+pub mod categories;
 mod clock;
 mod error;
 pub mod kb;
+pub mod mail;
 pub mod people;
+pub mod reports;
 pub mod service_levels;
 pub mod tickets;
+pub mod viewers;
 pub mod views;
 
 pub use clock::Clock;
@@ -28,6 +32,9 @@ pub struct Services {
     books: service_levels::BookCache,
     /// This process's search index (in memory unless the server opens one on disk).
     pub search: kb::Search,
+    /// Outgoing mail, when an SMTP server is configured.
+    pub mail: Option<mail::Outgoing>,
+    trends: reports::TrendCache,
 }
 
 impl Services {
@@ -37,6 +44,8 @@ impl Services {
             clock: Clock::System,
             books: Default::default(),
             search: kb::Search::in_ram(),
+            mail: None,
+            trends: Default::default(),
         }
     }
 

@@ -10,22 +10,26 @@
 mod backend;
 mod error;
 mod kb;
+mod mail;
 mod people;
 mod rows;
 mod service_levels;
 mod tickets;
+mod viewers;
 
 pub use backend::{Backend, Store};
 pub use error::StoreError;
 pub use kb::{
-    ArticleContent, ArticleRow, ArticleVersionRow, CategoryRow, DeflectionEventRow, FeedbackRow,
-    FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
+    ArticleContent, ArticleRow, ArticleVersionRow, CategoryCountRow, CategoryRow,
+    DeflectionEventRow, FeedbackRow, FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
 };
-pub use people::{NewUser, UserPatch};
+pub use mail::{MailRow, NewMail, NewSigninLink};
+pub use people::{CustomerHitRow, NewUser, UserPatch};
 pub use rows::*;
-pub use service_levels::{NewNotification, NotificationRow};
+pub use service_levels::{NewNotification, NotificationRow, TrendEventRow};
 pub use tickets::{
     Created, ListTickets, NewAttachment, NewEvent, NewMessage, NewTicket, TicketState, TicketWrite,
 };
+pub use viewers::ViewerRow;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

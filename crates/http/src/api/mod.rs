@@ -5,6 +5,7 @@ mod kb;
 mod people;
 mod session;
 mod tickets;
+mod viewers;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -19,6 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(session::routes())
         .merge(care::routes())
         .merge(kb::routes())
+        .merge(viewers::routes())
 }
 
 /// 200 when the database answers.
