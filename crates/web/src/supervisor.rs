@@ -391,7 +391,14 @@ fn trend_charts(t: &Trends) -> Vec<Chart> {
         t.buckets
             .iter()
             .zip(&labels)
-            .map(|(b, l)| (l.clone(), vec![b.opened as i64], b.opened.to_string()))
+            .map(|(b, l)| {
+                let figure = if b.opened > 0 {
+                    b.opened.to_string()
+                } else {
+                    String::new()
+                };
+                (l.clone(), vec![b.opened as i64], figure)
+            })
             .collect(),
         None,
         "",
