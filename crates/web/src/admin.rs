@@ -4,7 +4,7 @@
 //! JavaScript; a refused one comes back with the message next to its field.
 
 use crate::WebState;
-use crate::forms::{FormState, all, field};
+use crate::forms::{FormState, all, field, refusal};
 use crate::page::{Chrome, PageResult, notice_text, render, render_status, see_other};
 use crate::session::Viewer;
 use askama::Template;
@@ -52,9 +52,10 @@ struct AdminPage {
     f: FormState,
 }
 
+/// The confirmation key a form's redirect carries (`?done=team`).
 #[derive(Deserialize)]
 pub struct Done {
-    done: Option<String>,
+    pub done: Option<String>,
 }
 
 async fn admin_page(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult<AdminPage> {
@@ -144,7 +145,10 @@ async fn refused(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult {
     Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
 }
 
-type Fields = Form<Vec<(String, String)>>;
+/// A form's fields in order, repeated names (checkboxes) included.
+pub type Fields = Form<Vec<(String, String)>>;
+
+const TEAM_FIELDS: &[(&str, &str)] = &[("name", "name"), ("description", "description")];
 
 pub async fn create_team(State(s): State<WebState>, viewer: Viewer, Form(v): Fields) -> PageResult {
     viewer.check_csrf(field(&v, "csrf"))?;
@@ -162,10 +166,7 @@ pub async fn create_team(State(s): State<WebState>, viewer: Viewer, Form(v): Fie
     match created {
         Ok(_) => Ok(see_other("/admin", "team")),
         Err(e) => {
-            let mut f = FormState::new("new-team", &v);
-            if !f.refuse_service(&e, &[("name", "name"), ("description", "description")]) {
-                return Err(e.into());
-            }
+            let f = refusal("new-team", &v, e, TEAM_FIELDS)?;
             refused(&s, &viewer, f).await
         }
     }
@@ -193,10 +194,7 @@ pub async fn update_team(
     match saved {
         Ok(_) => Ok(see_other("/admin", "team_saved")),
         Err(e) => {
-            let mut f = FormState::new(format!("team-{id}"), &v);
-            if !f.refuse_service(&e, &[("name", "name"), ("description", "description")]) {
-                return Err(e.into());
-            }
+            let f = refusal(format!("team-{id}"), &v, e, TEAM_FIELDS)?;
             refused(&s, &viewer, f).await
         }
     }

@@ -4,15 +4,17 @@
 //! and name the field at fault, which the page shows next to it.
 
 use crate::WebState;
-use crate::forms::{FormState, field};
+use crate::admin::{Done, Fields};
+use crate::forms::{FormState, field, refusal};
 use crate::page::{Chrome, PageError, PageResult, notice_text, render, render_status, see_other};
+use crate::policies::store_spec;
 use crate::session::Viewer;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use heard_services::ServiceError;
-use heard_sla::{BusinessCalendar, CalendarSpec, Holiday, PolicyBookSpec, Weekday, WeeklyPeriod};
+use heard_sla::{BusinessCalendar, CalendarSpec, Holiday, Weekday, WeeklyPeriod};
 
 /// Empty rows offered under a calendar's periods, to add shifts without a script.
 const SPARE_ROWS: usize = 2;
@@ -155,11 +157,6 @@ async fn page(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult<Calenda
     })
 }
 
-#[derive(serde::Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn calendars(
     State(s): State<WebState>,
     viewer: Viewer,
@@ -178,26 +175,6 @@ async fn refused(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult {
     ))
 }
 
-/// Stores a changed book; a refusal the form could not foresee goes on the form itself.
-async fn store_book(
-    s: &WebState,
-    viewer: &Viewer,
-    spec: &PolicyBookSpec,
-    f: &mut FormState,
-) -> PageResult<bool> {
-    let value = serde_json::to_value(spec).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    match s.services.set_service_levels(&viewer.actor, value).await {
-        Ok(_) => Ok(true),
-        Err(e) => {
-            if f.refuse_service(&e, &[]) {
-                Ok(false)
-            } else {
-                Err(e.into())
-            }
-        }
-    }
-}
-
 fn calendar_name(raw: &str) -> Option<String> {
     let n = raw.trim().to_lowercase();
     let ok = !n.is_empty()
@@ -206,8 +183,6 @@ fn calendar_name(raw: &str) -> Option<String> {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     ok.then_some(n)
 }
-
-type Fields = Form<Vec<(String, String)>>;
 
 /// Adds a calendar: office hours Monday to Friday, 09:00–17:00, in the chosen zone.
 pub async fn add_calendar(
@@ -254,7 +229,7 @@ pub async fn add_calendar(
     };
     if let (Some(name), Some(cal), false) = (name, cal, f.is_refused()) {
         spec.calendars.insert(name.clone(), cal);
-        if store_book(&s, &viewer, &spec, &mut f).await? {
+        if store_spec(&s, &viewer, &spec, &mut f).await? {
             return Ok(see_other(
                 &format!("/admin/calendars#cal-{name}"),
                 "calendar",
@@ -344,7 +319,7 @@ pub async fn save_calendar(
         match checked {
             Ok(cal) => {
                 spec.calendars.insert(name.clone(), cal);
-                if store_book(&s, &viewer, &spec, &mut f).await? {
+                if store_spec(&s, &viewer, &spec, &mut f).await? {
                     return Ok(see_other(
                         &format!("/admin/calendars#cal-{name}"),
                         "calendar",
@@ -382,7 +357,6 @@ pub async fn import_holidays(
 ) -> PageResult {
     viewer.check_csrf(field(&v, "csrf"))?;
     viewer.require_admin()?;
-    let mut f = FormState::new(format!("ics-{name}"), &v);
     match s
         .services
         .import_holidays(&viewer.actor, &name, field(&v, "ics"))
@@ -393,9 +367,7 @@ pub async fn import_holidays(
             "holidays",
         )),
         Err(e) => {
-            if !f.refuse_service(&e, &[("body", "ics")]) {
-                return Err(e.into());
-            }
+            let f = refusal(format!("ics-{name}"), &v, e, &[("body", "ics")])?;
             refused(&s, &viewer, f).await
         }
     }

@@ -3,7 +3,8 @@
 //! empty one.
 
 use crate::WebState;
-use crate::forms::{FormState, field};
+use crate::admin::{Done, Fields};
+use crate::forms::{FormState, field, refusal};
 use crate::page::{Chrome, PageResult, notice_text, render, render_status, see_other};
 use crate::session::Viewer;
 use askama::Template;
@@ -51,11 +52,6 @@ async fn page(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult<Categor
     })
 }
 
-#[derive(serde::Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn categories(
     State(s): State<WebState>,
     viewer: Viewer,
@@ -74,8 +70,6 @@ async fn refused(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult {
     ))
 }
 
-type Fields = Form<Vec<(String, String)>>;
-
 pub async fn add(State(s): State<WebState>, viewer: Viewer, Form(v): Fields) -> PageResult {
     viewer.check_csrf(field(&v, "csrf"))?;
     viewer.require_admin()?;
@@ -86,10 +80,7 @@ pub async fn add(State(s): State<WebState>, viewer: Viewer, Form(v): Fields) -> 
     {
         Ok(()) => Ok(see_other("/admin/categories", "category")),
         Err(e) => {
-            let mut f = FormState::new("new-category", &v);
-            if !f.refuse_service(&e, &[("path", "path")]) {
-                return Err(e.into());
-            }
+            let f = refusal("new-category", &v, e, &[("path", "path")])?;
             refused(&s, &viewer, f).await
         }
     }
@@ -115,10 +106,7 @@ pub async fn change(
     match done {
         Ok(()) => Ok(see_other("/admin/categories", "category")),
         Err(e) => {
-            let mut f = FormState::new(format!("category-{id}"), &v);
-            if !f.refuse_service(&e, &[("name", "name")]) {
-                return Err(e.into());
-            }
+            let f = refusal(format!("category-{id}"), &v, e, &[("name", "name")])?;
             refused(&s, &viewer, f).await
         }
     }

@@ -92,6 +92,22 @@ impl FormState {
     }
 }
 
+/// A service's refusal of `form` as the state to show it with; anything that is not
+/// about the input (a missing record, a failure) passes through as a page error.
+pub fn refusal(
+    form: impl Into<String>,
+    values: &[(String, String)],
+    e: ServiceError,
+    fields: &[(&str, &str)],
+) -> crate::page::PageResult<FormState> {
+    let mut f = FormState::new(form, values);
+    if f.refuse_service(&e, fields) {
+        Ok(f)
+    } else {
+        Err(e.into())
+    }
+}
+
 /// The submitted value of `field` (the first, for a repeated one), trimmed.
 pub fn field<'a>(values: &'a [(String, String)], name: &str) -> &'a str {
     values

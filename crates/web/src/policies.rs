@@ -5,6 +5,7 @@
 //! name the field at fault, which the page shows next to it.
 
 use crate::WebState;
+use crate::admin::{Done, Fields};
 use crate::forms::{FormState, all, field};
 use crate::page::{Chrome, PageError, PageResult, notice_text, render, render_status, see_other};
 use crate::session::Viewer;
@@ -228,11 +229,6 @@ async fn page(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult<Policie
     })
 }
 
-#[derive(serde::Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
 pub async fn policies(
     State(s): State<WebState>,
     viewer: Viewer,
@@ -270,7 +266,18 @@ async fn store_book(
         f.refuse(&at, e.to_string());
         return Ok(false);
     }
-    let value = serde_json::to_value(&spec).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    store_spec(s, viewer, &spec, f).await
+}
+
+/// Stores a changed policy book; a refusal the form could not foresee goes on the form
+/// as a whole. Returns whether it was stored.
+pub(crate) async fn store_spec(
+    s: &WebState,
+    viewer: &Viewer,
+    spec: &PolicyBookSpec,
+    f: &mut FormState,
+) -> PageResult<bool> {
+    let value = serde_json::to_value(spec).map_err(|e| ServiceError::Internal(e.to_string()))?;
     match s.services.set_service_levels(&viewer.actor, value).await {
         Ok(_) => Ok(true),
         Err(e) => {
@@ -292,8 +299,6 @@ fn policy_id(raw: &str) -> Option<String> {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     ok.then_some(id)
 }
-
-type Fields = Form<Vec<(String, String)>>;
 
 /// Saves one policy (`index` in the book, or `new` to add one at the end).
 pub async fn save_policy(
