@@ -121,6 +121,8 @@ enum Command {
         /// Fill an empty database with a realistic demo and print how to sign in.
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Manage users.
     User {
@@ -151,6 +153,38 @@ enum Command {
         #[command(subcommand)]
         command: AnalyzeCommand,
     },
+}
+
+/// Outgoing mail (sign-in links): off unless an SMTP server is named.
+#[derive(Args, Clone)]
+struct MailArgs {
+    /// SMTP server for outgoing mail: smtp://host:port (plain, e.g. a local relay),
+    /// smtp://host:587?tls=required (STARTTLS), smtps://host:465; credentials as
+    /// smtp://user:password@host.
+    #[arg(long, env = "HEARD_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of outgoing mail, e.g. "Help Desk <help@example.com>".
+    #[arg(long, env = "HEARD_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// Where people reach this help desk (links in mail point here); defaults to
+    /// http://<listen address>.
+    #[arg(long, env = "HEARD_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+impl MailArgs {
+    fn mailer(&self) -> anyhow::Result<Option<heard_mail::Mailer>> {
+        let url = self.smtp_url.as_deref().filter(|u| !u.is_empty());
+        let from = self.mail_from.as_deref().filter(|f| !f.is_empty());
+        match (url, from) {
+            (None, None) => Ok(None),
+            (Some(url), Some(from)) => Ok(Some(
+                heard_mail::Mailer::new(url, from).context("configuring outgoing mail")?,
+            )),
+            (Some(_), None) => bail!("--smtp-url needs --mail-from (the sender address)"),
+            (None, Some(_)) => bail!("--mail-from needs --smtp-url (the SMTP server)"),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -239,7 +273,12 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { data, listen, demo } => serve(data, &listen, demo).await,
+        Command::Serve {
+            data,
+            listen,
+            demo,
+            mail,
+        } => serve(data, &listen, demo, mail).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -374,13 +413,30 @@ fn analyze(command: AnalyzeCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(data: DataArgs, listen: &str, demo: bool) -> anyhow::Result<()> {
+async fn serve(data: DataArgs, listen: &str, demo: bool, mail: MailArgs) -> anyhow::Result<()> {
+    let mailer = mail.mailer()?;
     let store = data.open().await?;
-    let services = Services::new(store.clone()).with_search(data.search()?);
+    let mut services = Services::new(store.clone()).with_search(data.search()?);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let address = listener.local_addr()?;
+    if let Some(mailer) = mailer {
+        let public_url = mail
+            .public_url
+            .clone()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| format!("http://{address}"));
+        tracing::info!(from = %mailer.from_address(), %public_url, "outgoing mail is on");
+        services = services.with_mail(mailer, &public_url);
+        // Queued mail is sent from the database, so any process may send it and a
+        // restart sends what was queued before.
+        tokio::spawn(
+            services
+                .clone()
+                .mail_loop(std::time::Duration::from_secs(5)),
+        );
+    }
     if demo {
         demo::fill(&services, &format!("http://{address}")).await?;
     }

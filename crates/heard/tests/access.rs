@@ -54,6 +54,18 @@ async fn every_ticket_route_by_every_role() {
             [ANON, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK],
         ),
         (
+            "GET",
+            format!("{t}/viewers"),
+            None,
+            [ANON, FORBIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK],
+        ),
+        (
+            "POST",
+            format!("{t}/viewers"),
+            Some(json!({"activity": "viewing"})),
+            [ANON, FORBIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK],
+        ),
+        (
             "PATCH",
             t.clone(),
             Some(json!({"priority": "high"})),

@@ -159,6 +159,11 @@ impl Services {
             Some(u) if ok && u.active && u.password_hash.is_some() => u,
             _ => return Err(wrong()),
         };
+        self.open_session(user.id).await
+    }
+
+    /// A new browser session for a user who proved who they are.
+    pub(crate) async fn open_session(&self, user_id: i64) -> Result<NewSession> {
         let now = self.now();
         let token = new_secret("hs_");
         let csrf_token = new_secret("");
@@ -166,13 +171,13 @@ impl Services {
         self.store
             .insert_session(
                 &sha256_hex(token.as_bytes()),
-                user.id,
+                user_id,
                 &csrf_token,
                 now,
                 expires_at,
             )
             .await?;
-        let actor = self.actor_for_user(user.id).await?;
+        let actor = self.actor_for_user(user_id).await?;
         Ok(NewSession {
             token,
             csrf_token,

@@ -5,16 +5,20 @@
 
 pub mod auth;
 pub mod care;
+pub mod categories;
 mod clock;
 pub mod diagnosis;
 mod error;
 pub mod kb;
+pub mod mail;
 pub mod merge;
 pub mod people;
+pub mod reports;
 pub mod routing;
 pub mod service_levels;
 pub mod survey;
 pub mod tickets;
+pub mod viewers;
 pub mod views;
 
 pub use clock::Clock;
@@ -32,6 +36,9 @@ pub struct Services {
     books: service_levels::BookCache,
     /// This process's search index (in memory unless the server opens one on disk).
     pub search: kb::Search,
+    /// Outgoing mail, when an SMTP server is configured.
+    pub mail: Option<mail::Outgoing>,
+    trends: reports::TrendCache,
 }
 
 impl Services {
@@ -41,6 +48,8 @@ impl Services {
             clock: Clock::System,
             books: Default::default(),
             search: kb::Search::in_ram(),
+            mail: None,
+            trends: Default::default(),
         }
     }
 

@@ -796,3 +796,42 @@ pub(crate) async fn hash_blocking(password: String) -> Result<String> {
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?
 }
+
+/// A customer found by the staff search.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct CustomerHit {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub organization: Option<String>,
+}
+
+impl Services {
+    /// Customers whose name, e-mail address, phone, chat handle or organization contains
+    /// `q` (staff, who may look up any customer). At most `limit`.
+    pub async fn search_customers(
+        &self,
+        actor: &Actor,
+        q: &str,
+        limit: i64,
+    ) -> Result<Vec<CustomerHit>> {
+        self.require(actor.may_manage_customers(), "look up customers")?;
+        let q = q.trim();
+        if q.is_empty() {
+            return Ok(Vec::new());
+        }
+        let q: String = q.chars().take(200).collect();
+        Ok(self
+            .store
+            .search_customers(&q, limit.clamp(1, 200))
+            .await?
+            .into_iter()
+            .map(|c| CustomerHit {
+                id: c.id,
+                name: c.name,
+                email: c.email,
+                organization: c.organization,
+            })
+            .collect())
+    }
+}

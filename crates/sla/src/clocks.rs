@@ -152,6 +152,17 @@ pub struct PromiseClock {
     pub at_risk: bool,
 }
 
+/// One decided cycle, and when it was decided: a target met (stopped within it) or
+/// breached (the instant it went past), a promise kept or broken. Charts of compliance
+/// over time count these by day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// `first_response`, `next_update`, `periodic_update`, `resolution` or `promise`.
+    pub target: String,
+    pub at: Timestamp,
+    pub met: bool,
+}
+
 /// Which clock sets the customer-visible `next_update_due`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -183,6 +194,9 @@ pub struct TicketClocks {
     pub next_update_source: Option<DueSource>,
     /// Share of warning, per policy, for promises too.
     pub warn_at_percent: u8,
+    /// Every decided cycle over the ticket's life, in the order decided.
+    #[serde(default)]
+    pub outcomes: Vec<Outcome>,
 }
 
 impl TicketClocks {
@@ -276,6 +290,18 @@ struct Engine<'a> {
     promises_made: u32,
     promises_kept: u32,
     promises_broken: u32,
+    /// (target index, or `PROMISE`; instant; met).
+    outcomes: Vec<(usize, i64, bool)>,
+}
+
+/// The outcome index of promises, after the four targets.
+const PROMISE: usize = 4;
+
+fn outcome_name(k: usize) -> &'static str {
+    match TargetKind::ALL.get(k) {
+        Some(kind) => kind.as_str(),
+        None => "promise",
+    }
 }
 
 impl<'a> Engine<'a> {
@@ -321,8 +347,10 @@ impl<'a> Engine<'a> {
                         run.warned_at = Some(cross(warn_share(t, pct)));
                     }
                     if run.breached_at.is_none() && run.elapsed >= t {
-                        run.breached_at = Some(cross(t));
+                        let at = cross(t);
+                        run.breached_at = Some(at);
                         run.cycles_breached += 1;
+                        self.outcomes.push((k, at, false));
                     }
                 }
             }
@@ -331,6 +359,7 @@ impl<'a> Engine<'a> {
                 if p.active && !p.broken && p.due <= to {
                     p.broken = true;
                     self.promises_broken += 1;
+                    self.outcomes.push((PROMISE, p.due, false));
                 }
             }
         }
@@ -363,10 +392,11 @@ impl<'a> Engine<'a> {
         run.met = answered && run.breached_at.is_none() && has_target;
         if run.met {
             run.cycles_met += 1;
+            self.outcomes.push((k, at, true));
         }
     }
 
-    fn end_promise(&mut self, kept: bool) {
+    fn end_promise(&mut self, kept: bool, at: i64) {
         if let Some(p) = &mut self.promise
             && p.active
         {
@@ -374,6 +404,7 @@ impl<'a> Engine<'a> {
             if kept && !p.broken {
                 p.kept = true;
                 self.promises_kept += 1;
+                self.outcomes.push((PROMISE, at, true));
             }
         }
     }
@@ -383,7 +414,7 @@ impl<'a> Engine<'a> {
         for k in [FR, NU, PU] {
             self.stop(k, at, false);
         }
-        self.end_promise(false);
+        self.end_promise(false, at);
         self.status = Status::Resolved;
     }
 
@@ -395,6 +426,9 @@ impl<'a> Engine<'a> {
             // goes on, keeping its elapsed time; a "met" is withdrawn.
             if run.met {
                 run.cycles_met -= 1;
+                if let Some(i) = self.outcomes.iter().rposition(|o| o.0 == RES && o.2) {
+                    self.outcomes.remove(i);
+                }
             }
             run.met = false;
             run.active = true;
@@ -456,7 +490,7 @@ impl<'a> Engine<'a> {
                 if self.status == Status::New {
                     self.status = Status::Open;
                 }
-                self.end_promise(true);
+                self.end_promise(true, at);
             }
             SlaEventKind::InternalNote | SlaEventKind::AutomatedReply => {}
             SlaEventKind::StatusChanged { to } => self.change_status(at, *to),
@@ -482,7 +516,7 @@ impl<'a> Engine<'a> {
                 for k in [FR, NU, PU, RES] {
                     self.stop(k, at, false);
                 }
-                self.end_promise(false);
+                self.end_promise(false, at);
                 self.status = Status::Closed;
             }
             SlaEventKind::MergedFrom { oldest_unanswered } => {
@@ -512,6 +546,7 @@ impl<'a> Engine<'a> {
                 let broken = due <= at;
                 if broken {
                     self.promises_broken += 1;
+                    self.outcomes.push((PROMISE, at, false));
                 }
                 self.promise = Some(PromiseState {
                     number: self.promises_made,
@@ -541,8 +576,10 @@ impl<'a> Engine<'a> {
                 run.warned_at = Some(cal.add_secs(x, warn_share(t, pct)));
             }
             if run.breached_at.is_none() && run.elapsed >= t {
-                run.breached_at = Some(cal.add_secs(x, t));
+                let at = cal.add_secs(x, t);
+                run.breached_at = Some(at);
                 run.cycles_breached += 1;
+                self.outcomes.push((k, at, false));
             }
         }
     }
@@ -624,6 +661,7 @@ pub fn compute_clocks(book: &PolicyBook, events: &[SlaEvent], now: Timestamp) ->
         promises_made: 0,
         promises_kept: 0,
         promises_broken: 0,
+        outcomes: Vec::new(),
     };
     let now_s = secs(now);
     let mut sorted;
@@ -712,5 +750,14 @@ fn finish(e: &Engine<'_>, now_s: i64, now: Timestamp) -> TicketClocks {
         next_update_due: next.map(|n| n.0),
         next_update_source: next.map(|n| n.1),
         warn_at_percent: pct,
+        outcomes: e
+            .outcomes
+            .iter()
+            .map(|&(k, at, met)| Outcome {
+                target: outcome_name(k).to_string(),
+                at: ts(at),
+                met,
+            })
+            .collect(),
     }
 }

@@ -54,7 +54,7 @@ pub use calendar::{
     customer_local_time,
 };
 pub use clocks::{
-    DueSource, PromiseClock, SlaEvent, SlaEventKind, Status, TargetClock, TicketClocks,
+    DueSource, Outcome, PromiseClock, SlaEvent, SlaEventKind, Status, TargetClock, TicketClocks,
     compute_clocks,
 };
 pub use ical::{IcalError, parse_ical_holidays};

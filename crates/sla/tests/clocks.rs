@@ -743,3 +743,66 @@ fn the_book_can_be_shared_between_server_tasks() {
     shareable::<BusinessCalendar>();
     shareable::<heard_sla::TicketClocks>();
 }
+
+#[test]
+fn each_decided_cycle_is_an_outcome_with_its_instant() {
+    // First response at 09:30 (met), then the customer writes at 10:00 and waits past
+    // the two-hour next update (breached at 12:00), the ticket is resolved on Tuesday,
+    // reopened (the resolution's "met" is withdrawn) and a promise lapses.
+    let events = vec![
+        created("mon 09:00"),
+        reply("mon 09:30"),
+        customer("mon 10:00"),
+        ev(
+            "tue 10:00",
+            K::StatusChanged {
+                to: Status::Resolved,
+            },
+        ),
+        ev("tue 11:00", K::Reopened),
+        ev(
+            "tue 11:30",
+            K::Promise {
+                due_at: t("tue 12:00"),
+            },
+        ),
+    ];
+    let c = compute_clocks(&book(), &events, t("tue 13:00"));
+    let seen: Vec<(String, Timestamp, bool)> = c
+        .outcomes
+        .iter()
+        .map(|o| (o.target.clone(), o.at, o.met))
+        .collect();
+    assert!(
+        seen.contains(&("first_response".into(), t("mon 09:30"), true)),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&("next_update".into(), t("mon 12:00"), false)),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&("promise".into(), t("tue 12:00"), false)),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.iter().any(|o| o.0 == "resolution" && o.2),
+        "a reopened ticket's resolution is no longer met: {seen:?}"
+    );
+    // The outcomes add up to the per-target counts.
+    for kind in TargetKind::ALL {
+        if let Some(clock) = c.target(kind) {
+            let met = seen.iter().filter(|o| o.0 == kind.as_str() && o.2).count() as u32;
+            let missed = seen.iter().filter(|o| o.0 == kind.as_str() && !o.2).count() as u32;
+            assert_eq!(
+                (met, missed),
+                (clock.cycles_met, clock.cycles_breached),
+                "{kind:?}"
+            );
+        }
+    }
+    assert_eq!(
+        seen.iter().filter(|o| o.0 == "promise" && !o.2).count() as u32,
+        c.promises_broken
+    );
+}

@@ -726,3 +726,78 @@ impl Store {
         }))
     }
 }
+
+/// A category with how many articles sit directly in it.
+#[derive(Debug, Clone, FromRow)]
+pub struct CategoryCountRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub path: String,
+    pub articles: i64,
+}
+
+impl Store {
+    /// Every category by path, with its own article count (one query).
+    pub async fn categories_with_counts(&self) -> Result<Vec<CategoryCountRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, CategoryCountRow>(
+                "SELECT c.id, c.parent_id, c.name, c.path,
+                        (SELECT COUNT(*) FROM kb_articles a WHERE a.category_id = c.id) AS articles
+                 FROM kb_categories c ORDER BY c.path",
+            )
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    /// Creates the category `path` and any missing parents; returns its id.
+    pub async fn add_category(&self, path: &str, now: i64) -> Result<Option<i64>> {
+        Ok(in_transaction!(self, |tx| {
+            let (id, _) = category_for_path!(tx, path, now);
+            id
+        }))
+    }
+
+    /// Articles filed under `path` or below it.
+    pub async fn article_ids_under(&self, path: &str) -> Result<Vec<i64>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT a.id FROM kb_articles a JOIN kb_categories c ON c.id = a.category_id
+                 WHERE c.path = $1 OR substr(c.path, 1, length($1) + 1) = $1 || '/'
+                 ORDER BY a.id",
+            )
+            .bind(path)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    /// Removes `path` and the categories below it that hold no article and no other
+    /// category, deepest first; returns how many went.
+    pub async fn remove_empty_categories_under(&self, path: &str) -> Result<u64> {
+        Ok(in_transaction!(self, |tx| {
+            let paths: Vec<String> = sqlx::query_scalar(
+                "SELECT path FROM kb_categories
+                 WHERE path = $1 OR substr(path, 1, length($1) + 1) = $1 || '/'
+                 ORDER BY length(path) DESC",
+            )
+            .bind(path)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut removed = 0;
+            for p in paths {
+                removed += sqlx::query(
+                    "DELETE FROM kb_categories WHERE path = $1
+                       AND NOT EXISTS (SELECT 1 FROM kb_articles a WHERE a.category_id = kb_categories.id)
+                       AND NOT EXISTS (SELECT 1 FROM kb_categories c WHERE c.parent_id = kb_categories.id)",
+                )
+                .bind(&p)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            removed
+        }))
+    }
+}

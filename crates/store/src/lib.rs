@@ -11,29 +11,33 @@ mod backend;
 mod diagnosis;
 mod error;
 mod kb;
+mod mail;
 mod people;
 mod routing;
 mod rows;
 mod service_levels;
 mod surveys;
 mod tickets;
+mod viewers;
 
 pub use backend::{Backend, Store};
 pub use error::StoreError;
 pub use kb::{
-    ArticleContent, ArticleRow, ArticleVersionRow, CategoryRow, DeflectionEventRow, FeedbackRow,
-    FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
+    ArticleContent, ArticleRow, ArticleVersionRow, CategoryCountRow, CategoryRow,
+    DeflectionEventRow, FeedbackRow, FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
 };
-pub use people::{NewUser, UserPatch};
+pub use mail::{MailRow, NewMail, NewSigninLink};
+pub use people::{CustomerHitRow, NewUser, UserPatch};
 pub use routing::{
     AgentTouch, CollaboratorChange, CollaboratorRow, HardConversation, HardInteractionRow,
     PresenceHistoryRow, PresenceRow, PresenceWrite, RoutingPolicyRow, StaffRoutingRow, WaitingRow,
 };
 pub use rows::*;
-pub use service_levels::{NewNotification, NotificationRow};
+pub use service_levels::{NewNotification, NotificationRow, TrendEventRow};
 pub use tickets::{
     Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewSurvey, NewTicket,
     TicketMerge, TicketState, TicketWrite,
 };
+pub use viewers::ViewerRow;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

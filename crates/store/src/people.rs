@@ -546,3 +546,58 @@ impl Store {
         Ok(())
     }
 }
+
+/// A customer found by name, e-mail address (any of theirs), phone or organization.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomerHitRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub organization: Option<String>,
+}
+
+/// `needle` as a LIKE pattern matching it anywhere, its wildcards taken literally.
+fn contains_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+impl Store {
+    /// Customers whose name, an identity (e-mail, phone, chat) or organization contains
+    /// `needle` (case-insensitive), oldest first, at most `limit`: the scan stops at the
+    /// limit, so a common word costs no more than a rare one that matches early.
+    pub async fn search_customers(&self, needle: &str, limit: i64) -> Result<Vec<CustomerHitRow>> {
+        let pattern = contains_pattern(needle);
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, CustomerHitRow>(
+                "SELECT u.id, u.name, u.email, o.name AS organization
+                 FROM users u LEFT JOIN organizations o ON o.id = u.organization_id
+                 WHERE u.role = 'customer' AND (
+                       LOWER(u.name) LIKE $1 ESCAPE '\\'
+                    OR LOWER(o.name) LIKE $1 ESCAPE '\\'
+                    OR EXISTS (SELECT 1 FROM identities i WHERE i.user_id = u.id AND LOWER(i.value) LIKE $1 ESCAPE '\\'))
+                 ORDER BY u.id LIMIT $2",
+            )
+            .bind(&pattern)
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(super::contains_pattern("Ann_50%"), "%ann\\_50\\%%");
+    }
+}

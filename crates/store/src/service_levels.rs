@@ -159,3 +159,61 @@ impl Store {
         }))
     }
 }
+
+/// An event as the supervisor's trends read it.
+#[derive(Debug, Clone, FromRow)]
+pub struct TrendEventRow {
+    pub kind: String,
+    pub data: String,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Events of one `kind` written since `since`, oldest first, at most `limit` (the
+    /// `events(kind, created_at)` index answers it without reading other events).
+    pub async fn events_of_kind_since(
+        &self,
+        kind: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<TrendEventRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, TrendEventRow>(
+                "SELECT kind, data, created_at FROM events
+                 WHERE kind = $1 AND created_at >= $2 ORDER BY created_at LIMIT $3",
+            )
+            .bind(kind)
+            .bind(since)
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    /// The event logs of the tickets whose service levels may have been decided since
+    /// `since`: those changed since then (at most `limit`, the most recent) and those that
+    /// breached since then without a change (at most `limit` more), by ticket then event.
+    pub async fn event_logs_decided_since(
+        &self,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::EventRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, crate::EventRow>(
+                "SELECT id, ticket_id, actor_id, kind, data, created_at FROM events
+                 WHERE ticket_id IN (
+                     SELECT id FROM (SELECT id FROM tickets WHERE updated_at >= $1
+                                     ORDER BY updated_at DESC LIMIT $2) changed
+                     UNION
+                     SELECT ticket_id FROM (SELECT ticket_id FROM events
+                                            WHERE kind = 'sla_breached' AND created_at >= $1
+                                            ORDER BY created_at DESC LIMIT $2) breached)
+                 ORDER BY ticket_id, id",
+            )
+            .bind(since)
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+}

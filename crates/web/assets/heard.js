@@ -98,12 +98,67 @@
     Array.prototype.forEach.call(fields, function (f) { f.addEventListener("input", run); });
   }
 
-  // ---- Search page: articles --------------------------------------------------------
-  var kbBox = document.getElementById("kb-results");
-  if (kbBox && kbBox.getAttribute("data-q")) {
-    getJSON(kbBox.getAttribute("data-kb-url") + "?q=" + encodeURIComponent(kbBox.getAttribute("data-q")))
-      .then(function (data) { articleList(kbBox, listOf(data), "No article matches."); })
-      .catch(function () { kbBox.textContent = "Article search is not available right now."; });
+  // ---- Who else has the ticket open (collision warning) ------------------------------
+  var viewersBox = document.getElementById("viewers");
+  if (viewersBox) {
+    var viewersUrl = "/api/v1/tickets/" + encodeURIComponent(viewersBox.getAttribute("data-ticket-id")) + "/viewers";
+    var replyBox = document.querySelector("textarea[data-tone-coach]");
+    var lastTyped = 0;
+    var told = "viewing";
+    // "Replying" while there is a draft that was touched lately; an abandoned draft
+    // stops counting after a while.
+    var activity = function () {
+      return replyBox && replyBox.value.trim() && Date.now() - lastTyped < 60000 ? "replying" : "viewing";
+    };
+    var showViewers = function (list) {
+      var others = list.filter(function (v) { return !v.you; });
+      viewersBox.textContent = "";
+      viewersBox.classList.toggle("others", others.length > 0);
+      if (!others.length) {
+        viewersBox.appendChild(el("p", "muted", "Nobody else has this ticket open."));
+        return;
+      }
+      var head = el("p");
+      head.appendChild(el("strong", null, "Also on this ticket:"));
+      viewersBox.appendChild(head);
+      var ul = el("ul");
+      others.forEach(function (v) {
+        var li = el("li", null, v.name + " ");
+        li.appendChild(el("span", "muted", "(" + v.role + ")"));
+        li.appendChild(document.createTextNode(" — "));
+        if (v.activity === "replying") {
+          li.appendChild(el("strong", "replying", "writing a reply"));
+          li.appendChild(document.createTextNode(": talk to them before you answer"));
+        } else {
+          li.appendChild(document.createTextNode("viewing"));
+        }
+        ul.appendChild(li);
+      });
+      viewersBox.appendChild(ul);
+    };
+    var beat = function () {
+      told = activity();
+      fetch(viewersUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+        body: JSON.stringify({ activity: told })
+      })
+        .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+        .then(showViewers)
+        .catch(function () { /* the next beat tries again */ });
+    };
+    setInterval(beat, 5000);
+    if (replyBox) {
+      replyBox.addEventListener("input", function () {
+        lastTyped = Date.now();
+        if (activity() !== told) beat();
+      });
+    }
+    window.addEventListener("pagehide", function () {
+      fetch(viewersUrl, { method: "DELETE", keepalive: true, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } })
+        .catch(function () {});
+    });
   }
 
   // ---- Presence: the switch without a reload, and the break reminder as it falls due --

@@ -1,22 +1,31 @@
-//! Admin: teams, agents (role, tier, skills) and organizations; adding a team.
+//! Admin: teams (added and edited), agents (role, tier, skills, teams, capacity), and
+//! organizations. Calendars, policies and knowledge-base categories have pages of their
+//! own (`calendars.rs`, `policies.rs`, `categories.rs`). Every form works without
+//! JavaScript; a refused one comes back with the message next to its field.
 
 use crate::WebState;
-use crate::page::{BackTo, Chrome, PageError, PageResult, notice_text, render, see_other};
+use crate::forms::{FormState, all, field, refusal};
+use crate::page::{Chrome, PageResult, notice_text, render, render_status, see_other};
 use crate::session::Viewer;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
-use heard_services::ServiceError;
-use heard_services::people::NewTeam;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use heard_services::people::{AgentPatch, NewTeam, TeamPatch};
+use heard_services::views::AgentView;
 use serde::Deserialize;
 
 pub struct TeamLine {
+    pub id: i64,
+    /// The form's name on the page (`team-3`).
+    pub key: String,
     pub name: String,
     pub description: String,
     pub members: Vec<String>,
 }
 
 pub struct AgentLine {
+    pub id: i64,
     pub name: String,
     pub email: String,
     pub role: String,
@@ -40,21 +49,16 @@ struct AdminPage {
     teams: Vec<TeamLine>,
     agents: Vec<AgentLine>,
     organizations: Vec<OrganizationLine>,
-    /// Business calendars (zone, hours, holidays) and service-level policies, as JSON.
-    service_levels: String,
+    f: FormState,
 }
 
+/// The confirmation key a form's redirect carries (`?done=team`).
 #[derive(Deserialize)]
 pub struct Done {
-    done: Option<String>,
+    pub done: Option<String>,
 }
 
-pub async fn overview(
-    State(s): State<WebState>,
-    viewer: Viewer,
-    Query(q): Query<Done>,
-) -> PageResult {
-    viewer.require_admin()?;
+async fn admin_page(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult<AdminPage> {
     let teams = s.services.list_teams(&viewer.actor).await?;
     let agents = s
         .services
@@ -79,16 +83,13 @@ pub async fn overview(
             .map(|t| t.name.clone())
             .unwrap_or_default()
     };
-    let book = s.services.service_levels(&viewer.actor).await?;
-    let service_levels = serde_json::to_string_pretty(&book).unwrap_or_default();
-    let mut chrome = viewer.chrome("Admin", "admin");
-    chrome.notice = notice_text(q.done.as_deref());
-    Ok(render(&AdminPage {
-        service_levels,
-        chrome,
+    Ok(AdminPage {
+        chrome: viewer.chrome("Admin", "admin"),
         teams: teams
             .iter()
             .map(|t| TeamLine {
+                id: t.id,
+                key: format!("team-{}", t.id),
                 name: t.name.clone(),
                 description: t.description.clone(),
                 members: t.member_ids.iter().map(|id| name_of(*id)).collect(),
@@ -98,6 +99,7 @@ pub async fn overview(
             .items
             .iter()
             .map(|a| AgentLine {
+                id: a.id,
                 name: a.name.clone(),
                 email: a.email.clone(),
                 role: a.role.clone(),
@@ -122,62 +124,218 @@ pub async fn overview(
                 shares: o.shares_tickets,
             })
             .collect(),
-    }))
+        f,
+    })
 }
 
-#[derive(Deserialize)]
-pub struct TeamForm {
-    csrf: String,
-    name: String,
-    #[serde(default)]
-    description: String,
-}
-
-pub async fn create_team(
+pub async fn overview(
     State(s): State<WebState>,
     viewer: Viewer,
-    Form(f): Form<TeamForm>,
+    Query(q): Query<Done>,
 ) -> PageResult {
-    viewer.check_csrf(&f.csrf)?;
     viewer.require_admin()?;
-    s.services
+    let mut page = admin_page(&s, &viewer, FormState::default()).await?;
+    page.chrome.notice = notice_text(q.done.as_deref());
+    Ok(render(&page))
+}
+
+/// Re-renders the page with the refused form's messages and values.
+async fn refused(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult {
+    let page = admin_page(s, viewer, f).await?;
+    Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+}
+
+/// A form's fields in order, repeated names (checkboxes) included.
+pub type Fields = Form<Vec<(String, String)>>;
+
+const TEAM_FIELDS: &[(&str, &str)] = &[("name", "name"), ("description", "description")];
+
+pub async fn create_team(State(s): State<WebState>, viewer: Viewer, Form(v): Fields) -> PageResult {
+    viewer.check_csrf(field(&v, "csrf"))?;
+    viewer.require_admin()?;
+    let created = s
+        .services
         .create_team(
             Some(&viewer.actor),
             NewTeam {
-                name: f.name,
-                description: f.description,
+                name: field(&v, "name").to_string(),
+                description: field(&v, "description").to_string(),
             },
         )
-        .await
-        .back_to("/admin")?;
-    Ok(see_other("/admin", "team"))
+        .await;
+    match created {
+        Ok(_) => Ok(see_other("/admin", "team")),
+        Err(e) => {
+            let f = refusal("new-team", &v, e, TEAM_FIELDS)?;
+            refused(&s, &viewer, f).await
+        }
+    }
 }
 
-#[derive(Deserialize)]
-pub struct ServiceLevelsForm {
-    csrf: String,
-    book: String,
-}
-
-/// Replaces the calendars and policies; the services validate and name the field at fault.
-pub async fn set_service_levels(
+pub async fn update_team(
     State(s): State<WebState>,
     viewer: Viewer,
-    Form(f): Form<ServiceLevelsForm>,
+    Path(id): Path<i64>,
+    Form(v): Fields,
 ) -> PageResult {
-    viewer.check_csrf(&f.csrf)?;
+    viewer.check_csrf(field(&v, "csrf"))?;
     viewer.require_admin()?;
-    let spec: serde_json::Value = serde_json::from_str(&f.book).map_err(|e| {
-        PageError::from(ServiceError::Invalid(heard_domain::Invalid::new(
-            "book",
-            "malformed_json",
-            format!("the service levels are not valid JSON: {e}"),
-        )))
-        .back_to("/admin#sl-h")
-    })?;
-    s.services
-        .set_service_levels(&viewer.actor, spec)
-        .await
-        .back_to("/admin#sl-h")?;
-    Ok(see_other("/admin", "service_levels"))
+    let saved = s
+        .services
+        .update_team(
+            &viewer.actor,
+            id,
+            TeamPatch {
+                name: Some(field(&v, "name").to_string()),
+                description: Some(field(&v, "description").to_string()),
+            },
+        )
+        .await;
+    match saved {
+        Ok(_) => Ok(see_other("/admin", "team_saved")),
+        Err(e) => {
+            let f = refusal(format!("team-{id}"), &v, e, TEAM_FIELDS)?;
+            refused(&s, &viewer, f).await
+        }
+    }
+}
+
+pub struct TeamChoice {
+    pub id: i64,
+    /// The id as the checkbox sends it.
+    pub value: String,
+    pub name: String,
+    pub member: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_agent.html")]
+struct AgentPage {
+    chrome: Chrome,
+    agent: AgentView,
+    skills: String,
+    /// (value, currently chosen)
+    roles: Vec<(&'static str, bool)>,
+    tiers: Vec<(&'static str, bool)>,
+    capacity: String,
+    teams: Vec<TeamChoice>,
+    f: FormState,
+}
+
+async fn agent_page(s: &WebState, viewer: &Viewer, id: i64, f: FormState) -> PageResult<AgentPage> {
+    let agent = s.services.get_agent(&viewer.actor, id).await?;
+    let teams = s
+        .services
+        .list_teams(&viewer.actor)
+        .await?
+        .into_iter()
+        .map(|t| TeamChoice {
+            member: agent.team_ids.contains(&t.id),
+            value: t.id.to_string(),
+            id: t.id,
+            name: t.name,
+        })
+        .collect();
+    Ok(AgentPage {
+        chrome: viewer.chrome(format!("Agent {}", agent.name), "admin"),
+        skills: agent.skills.join(", "),
+        roles: ["agent", "supervisor", "admin"]
+            .into_iter()
+            .map(|r| (r, agent.role == r))
+            .collect(),
+        tiers: ["1", "2", "3"]
+            .into_iter()
+            .map(|t| (t, agent.tier.map(|n| n.to_string()).as_deref() == Some(t)))
+            .collect(),
+        capacity: agent.capacity.to_string(),
+        agent,
+        teams,
+        f,
+    })
+}
+
+pub async fn agent(State(s): State<WebState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+    viewer.require_admin()?;
+    Ok(render(
+        &agent_page(&s, &viewer, id, FormState::default()).await?,
+    ))
+}
+
+/// Saves an agent's role, tier, skills, teams, capacity and whether they may sign in.
+pub async fn save_agent(
+    State(s): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(v): Fields,
+) -> PageResult {
+    viewer.check_csrf(field(&v, "csrf"))?;
+    viewer.require_admin()?;
+    let mut f = FormState::new("agent", &v);
+    let tier = match field(&v, "tier") {
+        "" => None,
+        t => match t.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                f.refuse("tier", "choose tier 1, 2 or 3");
+                None
+            }
+        },
+    };
+    let capacity = match field(&v, "capacity").parse::<i64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            f.refuse(
+                "capacity",
+                "capacity is a whole number of open tickets, 0 to 500",
+            );
+            None
+        }
+    };
+    let mut team_ids = Vec::new();
+    for t in all(&v, "team") {
+        match t.parse::<i64>() {
+            Ok(n) => team_ids.push(n),
+            Err(_) => f.refuse("team", "choose teams from the list"),
+        }
+    }
+    if f.is_refused() {
+        let page = agent_page(&s, &viewer, id, f).await?;
+        return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let skills: Vec<String> = field(&v, "skills")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let patch = AgentPatch {
+        name: Some(field(&v, "name").to_string()),
+        role: Some(field(&v, "role").to_string()),
+        tier,
+        skills: Some(skills),
+        team_ids: Some(team_ids),
+        capacity,
+        active: Some(field(&v, "active") == "1"),
+    };
+    match s.services.update_agent(&viewer.actor, id, patch).await {
+        Ok(_) => Ok(see_other("/admin", "agent_saved")),
+        Err(e) => {
+            let known = f.refuse_service(
+                &e,
+                &[
+                    ("name", "name"),
+                    ("role", "role"),
+                    ("tier", "tier"),
+                    ("skills", "skills"),
+                    ("team_ids", "team"),
+                    ("capacity", "capacity"),
+                ],
+            );
+            if !known {
+                return Err(e.into());
+            }
+            let page = agent_page(&s, &viewer, id, f).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
 }

@@ -17,6 +17,7 @@ use heard_language::{Audience, Checklist, KnownFact, ToneContext, ToneReview, re
 use heard_services::ServiceError;
 use heard_services::service_levels::NewPromise;
 use heard_services::tickets::{Escalation, NewReply, TicketPatch};
+use heard_services::viewers::Heartbeat;
 use heard_services::views::{TicketDetail, TicketView};
 use heard_store::ListTickets;
 use serde::Deserialize;
@@ -275,6 +276,14 @@ struct TicketPage {
     receivers: Vec<Colleague>,
     abusive: bool,
     can_take_over: bool,
+    /// Other staff with this ticket open now (the script keeps it current).
+    viewers: Vec<ViewerLine>,
+}
+
+pub struct ViewerLine {
+    pub name: String,
+    pub role: String,
+    pub replying: bool,
 }
 
 impl TicketPage {
@@ -461,6 +470,20 @@ async fn ticket_page(
         note: h.handoff_note.clone(),
     });
     let routing = d.routing.as_ref().map(|r| (when(&r.at), r.reasons.clone()));
+    // Opening the page counts as a heartbeat, so others see this viewer even before (or
+    // without) the script.
+    let viewers = s
+        .services
+        .ticket_heartbeat(&viewer.actor, id, Heartbeat::default())
+        .await?
+        .into_iter()
+        .filter(|v| !v.you)
+        .map(|v| ViewerLine {
+            replying: v.activity == "replying",
+            name: v.name,
+            role: v.role,
+        })
+        .collect();
     let mut chrome = viewer.chrome(format!("#{id} {}", card.subject), "agent");
     chrome.notice = notice;
     let can_take_over =
@@ -489,6 +512,7 @@ async fn ticket_page(
         others,
         teams,
         coached,
+        viewers,
         statuses: [
             ("open", "Open"),
             ("pending_customer", "Waiting on customer"),
@@ -668,9 +692,28 @@ pub struct SearchQuery {
     q: String,
 }
 
-pub struct CustomerHit {
+pub struct CustomerLine {
     pub name: String,
     pub email: String,
+    pub organization: Option<String>,
+    /// Their newest tickets this viewer may see.
+    pub tickets: Vec<Card>,
+}
+
+pub struct ArticleLine {
+    pub slug: String,
+    pub title: String,
+    /// Plain text of the matched passage.
+    pub snippet: String,
+    /// `internal` and `draft` articles are for staff only: the page says so.
+    pub visibility: String,
+}
+
+pub struct TicketHit {
+    pub card: Card,
+    /// The matched passage as plain text, and whether it is from an internal note.
+    pub snippet: String,
+    pub internal: bool,
 }
 
 #[derive(Template)]
@@ -678,64 +721,140 @@ pub struct CustomerHit {
 struct SearchPage {
     chrome: Chrome,
     q: String,
-    tickets: Vec<Card>,
-    customers: Vec<CustomerHit>,
+    tickets: Vec<TicketHit>,
+    ticket_total: usize,
+    customers: Vec<CustomerLine>,
+    articles: Vec<ArticleLine>,
+    article_total: usize,
 }
 
-/// Tickets (subject, number, customer) and customers (name, e-mail) containing the words;
-/// articles are searched live by the page's script through `/api/v1/kb/search`.
+/// How many customers the search lists, each with their newest tickets.
+const CUSTOMERS_SHOWN: i64 = 10;
+
+/// The text of an escaped snippet with `<mark>`s: tags dropped, entities decoded.
+fn snippet_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Tickets (subject, messages and notes, or `#number`), customers (name, e-mail, phone,
+/// organization) and articles (internal ones too: this is the staff search). Each part
+/// keeps the viewer's access rules: tickets come from the index with the viewer's scope
+/// as a clause of the query, customers' tickets from the scoped ticket list.
 pub async fn search(
     State(s): State<WebState>,
     viewer: Viewer,
     Query(q): Query<SearchQuery>,
 ) -> PageResult {
     viewer.require_staff()?;
-    let needle = q.q.trim().to_lowercase();
-    let mut tickets = Vec::new();
-    let mut customers = Vec::new();
-    if !needle.is_empty() {
-        let recent = cards(
+    let text = q.q.trim().to_string();
+    let mut page = SearchPage {
+        chrome: viewer.chrome("Search", "search"),
+        q: q.q.clone(),
+        tickets: Vec::new(),
+        ticket_total: 0,
+        customers: Vec::new(),
+        articles: Vec::new(),
+        article_total: 0,
+    };
+    if text.is_empty() {
+        return Ok(render(&page));
+    }
+    let query = || heard_services::kb::SearchQuery {
+        q: Some(text.clone()),
+        limit: Some(20),
+        ..Default::default()
+    };
+    let now = s.services.now();
+    let staff = viewer.actor.is_staff();
+    // "#123" or "123" is a ticket number.
+    if let Ok(number) = text.trim_start_matches('#').parse::<i64>()
+        && let Ok(t) = s.services.visible_ticket(&viewer.actor, number).await
+    {
+        page.tickets.push(TicketHit {
+            card: Card::new(&TicketView::from_row(t, Vec::new(), staff), now),
+            snippet: String::new(),
+            internal: false,
+        });
+    }
+    let found = s.services.search_tickets(&viewer.actor, query()).await?;
+    page.ticket_total = found.total;
+    for h in found.hits {
+        if page.tickets.iter().any(|t| t.card.id == h.id) {
+            continue;
+        }
+        // The index may lag a write by a moment; the database has the ticket's state.
+        if let Ok(t) = s.services.visible_ticket(&viewer.actor, h.id).await {
+            page.tickets.push(TicketHit {
+                card: Card::new(&TicketView::from_row(t, Vec::new(), staff), now),
+                snippet: snippet_text(&h.snippet_html),
+                internal: h.snippet_is_internal,
+            });
+        }
+    }
+    page.ticket_total = page.ticket_total.max(page.tickets.len());
+    for c in s
+        .services
+        .search_customers(&viewer.actor, &text, CUSTOMERS_SHOWN)
+        .await?
+    {
+        let theirs = cards(
             &s,
             &viewer,
             &ListTickets {
-                limit: 200,
+                requester_id: Some(c.id),
+                limit: 3,
                 ..Default::default()
             },
         )
         .await?;
-        let number = needle.trim_start_matches('#');
-        tickets = recent
-            .into_iter()
-            .filter(|c| {
-                c.id.to_string() == number
-                    || c.subject.to_lowercase().contains(&needle)
-                    || c.requester.to_lowercase().contains(&needle)
-            })
-            .collect();
-        // One query for names and addresses (staff may look up any customer).
-        let people = s
-            .services
-            .store
-            .users(&["customer"], None, 500)
-            .await
-            .map_err(ServiceError::from)?;
-        customers = people
-            .into_iter()
-            .filter(|c| {
-                c.name.to_lowercase().contains(&needle) || c.email.to_lowercase().contains(&needle)
-            })
-            .map(|c| CustomerHit {
-                name: c.name,
-                email: c.email,
-            })
-            .collect();
+        page.customers.push(CustomerLine {
+            name: c.name,
+            email: c.email,
+            organization: c.organization,
+            tickets: theirs,
+        });
     }
-    Ok(render(&SearchPage {
-        chrome: viewer.chrome("Search", "search"),
-        q: q.q,
-        tickets,
-        customers,
-    }))
+    let articles = s
+        .services
+        .search_articles(Some(&viewer.actor), query())
+        .await?;
+    page.article_total = articles.total;
+    let ids: Vec<i64> = articles.hits.iter().map(|h| h.id).collect();
+    let visibility: std::collections::HashMap<i64, String> = s
+        .services
+        .store
+        .articles_by_ids(&ids)
+        .await
+        .map_err(ServiceError::from)?
+        .into_iter()
+        .map(|a| (a.id, a.visibility))
+        .collect();
+    page.articles = articles
+        .hits
+        .into_iter()
+        .map(|h| ArticleLine {
+            visibility: visibility.get(&h.id).cloned().unwrap_or_default(),
+            snippet: snippet_text(&h.snippet_html),
+            slug: h.slug,
+            title: h.title,
+        })
+        .collect();
+    Ok(render(&page))
 }
 
 #[derive(Deserialize)]

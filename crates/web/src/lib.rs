@@ -9,13 +9,17 @@
 mod admin;
 mod agent;
 mod assets;
+mod calendars;
 mod cards;
+mod categories;
 mod diagnosis;
 mod format;
+mod forms;
 mod handoff;
 mod help;
 mod merge;
 mod page;
+mod policies;
 mod portal;
 mod presence;
 mod session;
@@ -44,6 +48,11 @@ pub fn router(services: Services) -> Router {
         .route("/", get(portal::home))
         .route("/signin", get(session::sign_in_page).post(session::sign_in))
         .route("/signup", get(session::sign_up_page).post(session::sign_up))
+        .route("/signin/link", post(session::request_link))
+        .route(
+            "/signin/link/{token}",
+            get(session::link_page).post(session::use_link),
+        )
         .route("/signout", post(session::sign_out))
         .route(
             "/requests/new",
@@ -80,7 +89,35 @@ pub fn router(services: Services) -> Router {
         .route("/supervisor/recoveries/{id}", post(survey::recover))
         .route("/admin", get(admin::overview))
         .route("/admin/teams", post(admin::create_team))
-        .route("/admin/service-levels", post(admin::set_service_levels))
+        .route("/admin/teams/{id}", post(admin::update_team))
+        .route(
+            "/admin/agents/{id}",
+            get(admin::agent).post(admin::save_agent),
+        )
+        .route(
+            "/admin/calendars",
+            get(calendars::calendars).post(calendars::add_calendar),
+        )
+        .route(
+            "/admin/service-levels",
+            get(policies::policies).post(policies::save_book),
+        )
+        .route("/admin/policies/defaults", post(policies::save_defaults))
+        .route("/admin/policies/{index}", post(policies::save_policy))
+        .route(
+            "/admin/policies/{index}/remove",
+            post(policies::remove_policy),
+        )
+        .route(
+            "/admin/categories",
+            get(categories::categories).post(categories::add),
+        )
+        .route("/admin/categories/{id}", post(categories::change))
+        .route("/admin/calendars/{name}", post(calendars::save_calendar))
+        .route(
+            "/admin/calendars/{name}/holidays",
+            post(calendars::import_holidays),
+        )
         .route("/assets/{file}", get(assets::serve))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))

@@ -10,7 +10,7 @@ use crate::WebState;
 use crate::page::{Chrome, ChromeUser, PageError, PageResult, render, render_status};
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -189,6 +189,24 @@ struct SignInPage {
     email: String,
     next: String,
     error: Option<String>,
+    /// Outgoing mail is set up: offer a sign-in link by e-mail.
+    mail: bool,
+    link_email: String,
+    link_error: Option<String>,
+}
+
+impl SignInPage {
+    fn new(chrome: Chrome, mail: bool) -> SignInPage {
+        SignInPage {
+            chrome,
+            email: String::new(),
+            next: String::new(),
+            error: None,
+            mail,
+            link_email: String::new(),
+            link_error: None,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -207,6 +225,7 @@ pub struct NextQuery {
 }
 
 pub async fn sign_in_page(
+    State(s): State<WebState>,
     MaybeViewer(viewer): MaybeViewer,
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
@@ -216,24 +235,21 @@ pub async fn sign_in_page(
         return Redirect::to(&to).into_response();
     }
     let (token, set) = form_token(&headers);
-    let page = SignInPage {
-        chrome: Chrome::anonymous("Sign in", token),
-        email: String::new(),
-        next: safe_next(q.next.as_deref()).unwrap_or_default(),
-        error: None,
-    };
+    let mut page = SignInPage::new(
+        Chrome::anonymous("Sign in", token),
+        s.services.mail_configured(),
+    );
+    page.next = safe_next(q.next.as_deref()).unwrap_or_default();
     with_cookie(render(&page), set)
 }
 
 /// The sign-in form, shown to anyone arriving at the portal without a session.
-pub fn sign_in_form(headers: &HeaderMap) -> Response {
+pub fn sign_in_form(s: &WebState, headers: &HeaderMap) -> Response {
     let (token, set) = form_token(headers);
-    let page = SignInPage {
-        chrome: Chrome::anonymous("Sign in", token),
-        email: String::new(),
-        next: String::new(),
-        error: None,
-    };
+    let page = SignInPage::new(
+        Chrome::anonymous("Sign in", token),
+        s.services.mail_configured(),
+    );
     with_cookie(render(&page), set)
 }
 
@@ -269,15 +285,114 @@ pub async fn sign_in(
             }
             Ok(r)
         }
-        Err(ServiceError::Invalid(i)) => Ok(render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SignInPage {
-                chrome: Chrome::anonymous("Sign in", f.csrf),
-                email: f.email,
-                next: safe_next(Some(&f.next)).unwrap_or_default(),
-                error: Some(i.message),
-            },
-        )),
+        Err(ServiceError::Invalid(i)) => {
+            let mut page = SignInPage::new(
+                Chrome::anonymous("Sign in", f.csrf),
+                s.services.mail_configured(),
+            );
+            page.email = f.email;
+            page.next = safe_next(Some(&f.next)).unwrap_or_default();
+            page.error = Some(i.message);
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What a sign-in link page says: the link was sent, press to sign in, or it is spent.
+#[derive(Template)]
+#[template(path = "signin_link.html")]
+struct LinkPage {
+    chrome: Chrome,
+    /// `sent`, `confirm` or `spent`.
+    state: &'static str,
+    token: String,
+    minutes: i64,
+}
+
+#[derive(Deserialize)]
+pub struct LinkRequestForm {
+    csrf: String,
+    email: String,
+}
+
+/// Asks for a sign-in link by e-mail. Every well-formed address gets the same page, so
+/// nobody learns from it whether an address has an account.
+pub async fn request_link(
+    State(s): State<WebState>,
+    headers: HeaderMap,
+    Form(f): Form<LinkRequestForm>,
+) -> PageResult {
+    check_form_token(&headers, &f.csrf)?;
+    if !s.services.mail_configured() {
+        return Ok(crate::page::not_found().await);
+    }
+    match s.services.request_sign_in_link(&f.email).await {
+        Ok(()) => Ok(render(&LinkPage {
+            chrome: Chrome::anonymous("Check your e-mail", f.csrf),
+            state: "sent",
+            token: String::new(),
+            minutes: heard_services::mail::LINK_MS / 60_000,
+        })),
+        Err(ServiceError::Invalid(i)) => {
+            let mut page = SignInPage::new(Chrome::anonymous("Sign in", f.csrf), true);
+            page.link_email = f.email;
+            page.link_error = Some(i.message);
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn spent_link(csrf: String) -> Response {
+    render_status(
+        StatusCode::GONE,
+        &LinkPage {
+            chrome: Chrome::anonymous("Sign-in link expired", csrf),
+            state: "spent",
+            token: String::new(),
+            minutes: heard_services::mail::LINK_MS / 60_000,
+        },
+    )
+}
+
+/// The page a link in a mail opens. It asks for one press before signing in, so a mail
+/// scanner that fetches links does not use the link up.
+pub async fn link_page(
+    State(s): State<WebState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> PageResult {
+    let (csrf, set) = form_token(&headers);
+    if !s.services.sign_in_link_usable(&token).await? {
+        return Ok(with_cookie(spent_link(csrf), set));
+    }
+    let page = LinkPage {
+        chrome: Chrome::anonymous("Sign in", csrf),
+        state: "confirm",
+        token,
+        minutes: heard_services::mail::LINK_MS / 60_000,
+    };
+    Ok(with_cookie(render(&page), set))
+}
+
+/// Signs in with the link, which then stops working.
+pub async fn use_link(
+    State(s): State<WebState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    check_form_token(&headers, &f.csrf)?;
+    match s.services.sign_in_with_link(&token).await {
+        Ok(session) => {
+            let mut r = Redirect::to(home_of(session.actor.role)).into_response();
+            if let Ok(v) = session_cookie(&session.token).parse() {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(r)
+        }
+        Err(ServiceError::Invalid(_)) => Ok(spent_link(f.csrf)),
         Err(e) => Err(e.into()),
     }
 }

@@ -3,6 +3,8 @@
 //! server, a database of its own created for the test and dropped after it.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use heard_services::Services;
 use heard_services::people::{NewAgent, NewCustomer, NewOrganization, NewTeam};
 use heard_store::Store;
@@ -125,10 +127,19 @@ impl TestApp {
 
     /// A server whose clock the test moves (`clock.advance_ms`).
     pub async fn spawn_with(clock: heard_services::Clock) -> TestApp {
+        TestApp::spawn_configured(clock, |s, _| s).await
+    }
+
+    /// A server whose services `configure` adjusts (given them and the server's address),
+    /// e.g. to send mail.
+    pub async fn spawn_configured(
+        clock: heard_services::Clock,
+        configure: impl FnOnce(Services, &str) -> Services,
+    ) -> TestApp {
         let (store, database_url, db) = fresh_database().await;
-        let services = Services::new(store).with_clock(clock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let services = configure(Services::new(store).with_clock(clock), &base);
         let serving = services.clone();
         tokio::spawn(async move {
             heard_http::serve(listener, serving, std::future::pending())
@@ -220,7 +231,11 @@ impl World {
     }
 
     pub async fn with_clock(clock: heard_services::Clock) -> World {
-        let app = TestApp::spawn_with(clock).await;
+        World::on(TestApp::spawn_with(clock).await).await
+    }
+
+    /// The same small help desk on a server of the caller's making.
+    pub async fn on(app: TestApp) -> World {
         let s = &app.services;
         let team_a = s
             .create_team(

@@ -8,6 +8,7 @@ mod routing;
 mod session;
 mod surveys;
 mod tickets;
+mod viewers;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -25,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(problems::routes())
         .merge(surveys::routes())
         .merge(routing::routes())
+        .merge(viewers::routes())
 }
 
 /// 200 when the database answers.
