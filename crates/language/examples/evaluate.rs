@@ -9,12 +9,17 @@
 //! Three rows per set: the rules alone (no learned model), the shipped scorer (whose
 //! model was trained on this very set, so it is optimistic), and k-fold cross-validation
 //! (rules plus a model trained without the fold being scored) — the honest estimate.
+//!
+//! Then the crate's own held-out support set (`tests/data/support_heldout.tsv`, never
+//! trained or tuned on): rules alone, the shipped model alone, and rules + shipped model.
 
 mod common;
 
 use std::path::PathBuf;
 
-use heard_language::training::{FitOptions, LinearModel, Scorer, features, fit, logit};
+use heard_language::training::{
+    FitOptions, LinearModel, Scorer, features, fit, logit, shipped_models,
+};
 use heard_language::{FRUSTRATED_AT, TONE_FLAG_BELOW};
 
 fn auc(scores: &[(f64, bool)]) -> f64 {
@@ -208,5 +213,41 @@ fn main() {
             auc(&zip(cv_model))
         );
         report(&format!("rules + model, {folds}-fold CV"), &task, &zip(cv));
+    }
+
+    let (tone, frustration) = common::support_heldout().unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1);
+    });
+    let (tone_model, frustration_model) = shipped_models();
+    for (name, task, set, model) in [
+        ("support held-out (tone)", Task::Tone, tone, tone_model),
+        (
+            "support held-out (frustration)",
+            Task::Frustration,
+            frustration,
+            frustration_model,
+        ),
+    ] {
+        let pos = set.iter().filter(|x| x.1).count();
+        println!("{name}: {} texts, {pos} positive", set.len());
+        let texts: Vec<&str> = set.iter().map(|x| x.0.as_str()).collect();
+        let zip = |s: Vec<f64>| -> Vec<(f64, bool)> { s.into_iter().zip(set.iter().map(|x| x.1)).collect() };
+        let empty = || Some(LinearModel::default());
+        let mut rules = match task {
+            Task::Tone => Scorer::new(empty(), None),
+            Task::Frustration => Scorer::new(None, empty()),
+        };
+        apply_params(&mut rules);
+        report("rules only", &task, &zip(score_all(&rules, &task, &texts)));
+        let alone: Vec<f64> = texts.iter().map(|t| logit(&model, t) as f64).collect();
+        println!("  {:<28} AUC {:.3}", "shipped model alone", auc(&zip(alone)));
+        let mut shipped = Scorer::new(None, None);
+        apply_params(&mut shipped);
+        report(
+            "rules + shipped model",
+            &task,
+            &zip(score_all(&shipped, &task, &texts)),
+        );
     }
 }

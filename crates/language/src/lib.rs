@@ -38,6 +38,12 @@ pub mod training {
         crate::model::feature_set(&crate::text::analyze(text, lex).tokens)
     }
 
+    /// The shipped (tone, frustration) models.
+    pub fn shipped_models() -> (LinearModel, LinearModel) {
+        let lex = &*crate::lexicon::EN;
+        (lex.tone_model.clone(), lex.frustration_model.clone())
+    }
+
     /// The model's logit for a text, for evaluating the model alone.
     pub fn logit(model: &LinearModel, text: &str) -> f32 {
         let lex = &*crate::lexicon::EN;

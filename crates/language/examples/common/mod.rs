@@ -89,3 +89,24 @@ pub fn goemotions(dir: &Path) -> Result<Labeled, String> {
         })
         .collect())
 }
+
+/// The crate's own held-out support set (`tests/data/support_heldout.tsv`): (tone, frustration)
+/// examples, each (text, is_positive). Never used for training or tuning.
+pub fn support_heldout() -> Result<(Labeled, Labeled), String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/support_heldout.tsv");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (mut tone, mut frustration) = (Vec::new(), Vec::new());
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let mut cols = line.splitn(3, '\t');
+        let (Some(task), Some(label), Some(text)) = (cols.next(), cols.next(), cols.next()) else {
+            return Err(format!("{}: bad line {line:?}", path.display()));
+        };
+        let item = (text.to_string(), label == "1");
+        match task {
+            "tone" => tone.push(item),
+            "frustration" => frustration.push(item),
+            other => return Err(format!("{}: unknown task {other:?}", path.display())),
+        }
+    }
+    Ok((tone, frustration))
+}
