@@ -1,5 +1,7 @@
 //! Reading the labeled development sets (shared by `train` and `evaluate`).
 //! Both files are CSV with a header row; fields may be quoted with `""` escapes.
+// Each example uses only some of these helpers.
+#![allow(dead_code)]
 
 use std::path::Path;
 
@@ -72,6 +74,30 @@ pub fn politeness(dir: &Path) -> Result<Labeled, String> {
         .filter(|r| r.len() > t.max(l))
         .map(|r| (r[t].clone(), r[l] == "impolite"))
         .collect())
+}
+
+/// Stanford Politeness texts, one list per domain (Wikipedia, Stack Exchange).
+pub fn politeness_domains(dir: &Path) -> Result<Vec<Vec<String>>, String> {
+    let (h, rows) = read_table(&dir.join("politeness/politeness_quartiles.csv"))?;
+    let (t, d) = (col(&h, "text")?, col(&h, "domain")?);
+    let mut by: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in rows.into_iter().filter(|r| r.len() > t.max(d)) {
+        by.entry(r[d].clone()).or_default().push(r[t].clone());
+    }
+    Ok(by.into_values().collect())
+}
+
+/// Words that occur in at least 3 texts of each domain of both sets (politeness: Wikipedia
+/// and Stack Exchange; GoEmotions: Reddit), plus the lexicon's words: the models are trained
+/// on these only, so they learn how people speak rather than what each corpus is about.
+pub fn general_vocabulary(dir: &Path) -> Result<std::collections::HashSet<String>, String> {
+    let mut corpora = politeness_domains(dir)?;
+    corpora.push(goemotions(dir)?.into_iter().map(|x| x.0).collect());
+    let refs: Vec<Vec<&str>> = corpora
+        .iter()
+        .map(|c| c.iter().map(String::as_str).collect())
+        .collect();
+    Ok(heard_language::training::general_vocabulary(&refs, 3))
 }
 
 /// GoEmotions: positive = anger, annoyance or disapproval among the labels.
