@@ -458,7 +458,8 @@ fn shouting(lex: &Lexicon, text: &str, toks: &[Token], raw: &mut Vec<Raw>) {
                     start: s,
                     end: k,
                     excerpt: None,
-                    points: sig.weight * 0.6,
+                    // Excited comments use "!!" too: punctuation alone counts for less than capitals.
+                    points: sig.weight * 0.3,
                 });
             }
         } else {

@@ -476,7 +476,6 @@ fn shouting(lex: &Lexicon, a: &Analyzed, b: &mut Builder) {
         }
         i = j;
     }
-    // "!!" or longer, and "?!" mixes.
     let bytes = b.text.as_bytes();
     let mut k = 0;
     while k < bytes.len() {
@@ -485,9 +484,8 @@ fn shouting(lex: &Lexicon, a: &Analyzed, b: &mut Builder) {
             while k < bytes.len() && (bytes[k] == b'!' || bytes[k] == b'?') {
                 k += 1;
             }
-            let run = &bytes[s..k];
-            let bangs = run.iter().filter(|&&c| c == b'!').count();
-            if bangs >= 2 || (bangs >= 1 && run.len() >= 2) {
+            // "!!", "?!" and "??": a doubled question mark reads as exasperation too.
+            if k - s >= 2 {
                 spans.push((s, k));
             }
         } else {
