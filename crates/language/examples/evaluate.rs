@@ -252,7 +252,10 @@ fn main() {
         );
         report(&format!("rules + model, {folds}-fold CV"), &task, &zip(cv));
         let betas: Vec<String> = betas.iter().map(|b| format!("{b:.3}")).collect();
-        println!("  (logits per rule point in the folds: {})", betas.join(" "));
+        println!(
+            "  (logits per rule point in the folds: {})",
+            betas.join(" ")
+        );
     }
 
     let (tone, frustration) = common::support_heldout().unwrap_or_else(|e| {
@@ -272,7 +275,9 @@ fn main() {
         let pos = set.iter().filter(|x| x.1).count();
         println!("{name}: {} texts, {pos} positive", set.len());
         let texts: Vec<&str> = set.iter().map(|x| x.0.as_str()).collect();
-        let zip = |s: Vec<f64>| -> Vec<(f64, bool)> { s.into_iter().zip(set.iter().map(|x| x.1)).collect() };
+        let zip = |s: Vec<f64>| -> Vec<(f64, bool)> {
+            s.into_iter().zip(set.iter().map(|x| x.1)).collect()
+        };
         let empty = || Some(LinearModel::default());
         let mut rules = match task {
             Task::Tone => Scorer::new(empty(), None),
@@ -281,7 +286,11 @@ fn main() {
         apply_params(&mut rules);
         report("rules only", &task, &zip(score_all(&rules, &task, &texts)));
         let alone: Vec<f64> = texts.iter().map(|t| logit(&model, t) as f64).collect();
-        println!("  {:<28} AUC {:.3}", "shipped model alone", auc(&zip(alone)));
+        println!(
+            "  {:<28} AUC {:.3}",
+            "shipped model alone",
+            auc(&zip(alone))
+        );
         let mut shipped = Scorer::new(None, None);
         apply_params(&mut shipped);
         report(

@@ -265,12 +265,26 @@ pub(crate) fn score_parts(
         lex.frustration.signal("model").weight,
     );
     if model_points < 0.0 {
-        // Calm wording takes back at most `=model_credit` of the signals' points (each keeps
-        // its share, so every piece of evidence still counts).
-        let credit = lex.frustration.signal("model_credit").weight.clamp(0.0, 1.0);
-        if rule_points > 0.0 {
-            let keep = 1.0 + model_points.max(-credit * rule_points) / rule_points;
-            raw.iter_mut().for_each(|r| r.points *= keep);
+        // Calm wording takes back at most `=model_credit` of the points of what the message
+        // says (each keeps its share, so every piece of evidence still counts); what the
+        // ticket's history says (contacts, waiting) is not the words' to take back.
+        let from_context =
+            |r: &Raw| matches!(r.kind, SignalKind::RepeatedContact | SignalKind::Waiting);
+        let in_text: f32 = raw
+            .iter()
+            .filter(|r| !from_context(r))
+            .map(|r| r.points.max(0.0))
+            .sum();
+        let credit = lex
+            .frustration
+            .signal("model_credit")
+            .weight
+            .clamp(0.0, 1.0);
+        if in_text > 0.0 {
+            let keep = 1.0 + model_points.max(-credit * in_text) / in_text;
+            raw.iter_mut()
+                .filter(|r| !from_context(r))
+                .for_each(|r| r.points *= keep);
         }
     } else if model_points > 0.5 {
         // Words a rule already counted are not counted twice.

@@ -68,7 +68,11 @@ pub mod training {
         let mut vocab: HashSet<String> = match counts.first() {
             Some(first) => first
                 .keys()
-                .filter(|w| counts.iter().all(|df| df.get(*w).is_some_and(|&n| n >= min_docs)))
+                .filter(|w| {
+                    counts
+                        .iter()
+                        .all(|df| df.get(*w).is_some_and(|&n| n >= min_docs))
+                })
                 .cloned()
                 .collect(),
             None => HashSet::new(),

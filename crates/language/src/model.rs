@@ -364,8 +364,7 @@ pub fn fit(docs: &[Doc], opts: &FitOptions) -> LinearModel {
         .iter()
         .map(|(fs, _, _)| {
             m.bias
-                + fs
-                    .iter()
+                + fs.iter()
                     .filter_map(|&f| m.weights.get(names[f]).map(|x| x.1))
                     .sum::<f32>()
         })

@@ -340,8 +340,7 @@ pub(crate) fn review_parts(lex: &Lexicon, text: &str, ctx: &ToneContext) -> (Ton
     // Kind wording (a negative model share) takes back at most `=model_credit` of the rules'
     // points: every finding still costs something.
     let credit = lex.tone.signal("model_credit").weight.clamp(0.0, 1.0);
-    let penalty =
-        rule_points + learned(lex, &a, &exempt_bytes, &mut b).max(-credit * rule_points);
+    let penalty = rule_points + learned(lex, &a, &exempt_bytes, &mut b).max(-credit * rule_points);
     let mut findings: Vec<Finding> = b.findings.into_iter().map(|(f, _)| f).collect();
     findings.sort_by(|x, y| {
         x.start

@@ -4,13 +4,15 @@
 //! on it fall below the floor, this fails. `examples/evaluate.rs` prints the same figures.
 
 use heard_language::{
-    FRUSTRATED_AT, FrustrationContext, TONE_FLAG_BELOW, ToneContext, review_tone,
-    score_frustration,
+    FRUSTRATED_AT, FrustrationContext, TONE_FLAG_BELOW, ToneContext, review_tone, score_frustration,
 };
 
 /// (task, text, is_positive) rows of the held-out file.
 fn heldout() -> Vec<(String, String, bool)> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/support_heldout.tsv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/support_heldout.tsv"
+    );
     let text = std::fs::read_to_string(path).expect("the held-out file is readable");
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())

@@ -122,7 +122,10 @@ pub fn support_heldout() -> Result<(Labeled, Labeled), String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/support_heldout.tsv");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let (mut tone, mut frustration) = (Vec::new(), Vec::new());
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let mut cols = line.splitn(3, '\t');
         let (Some(task), Some(label), Some(text)) = (cols.next(), cols.next(), cols.next()) else {
             return Err(format!("{}: bad line {line:?}", path.display()));
