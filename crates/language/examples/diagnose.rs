@@ -17,23 +17,39 @@ fn main() {
     let dir = PathBuf::from(dir);
     let scorer = Scorer::new(Some(LinearModel::default()), Some(LinearModel::default()));
     let mut tone: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut phrases: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (text, y) in common::politeness(&dir).unwrap_or_default() {
-        let mut kinds: Vec<String> = scorer
-            .tone(&text)
-            .findings
-            .iter()
-            .map(|f| f.kind.name().to_string())
-            .collect();
+        let findings = scorer.tone(&text).findings;
+        let mut kinds: Vec<String> = findings.iter().map(|f| f.kind.name().to_string()).collect();
+        kinds.sort();
         kinds.dedup();
         for k in kinds {
             let e = tone.entry(k).or_default();
             e.0 += 1;
             e.1 += y as usize;
         }
+        let mut words: Vec<String> = findings
+            .iter()
+            .filter(|f| f.start < f.end)
+            .map(|f| format!("{} {}", f.kind.name(), f.excerpt.to_lowercase()))
+            .collect();
+        words.sort();
+        words.dedup();
+        for k in words {
+            let e = phrases.entry(k).or_default();
+            e.0 += 1;
+            e.1 += y as usize;
+        }
     }
-    println!("politeness: kind, texts, share impolite");
+    println!("politeness: kind, texts, share impolite (base rate 0.50)");
     for (k, (n, p)) in tone {
         println!("  {k:<16} {n:>5} {:.2}", p as f64 / n as f64);
+    }
+    println!("politeness: finding and words, texts, share impolite");
+    let mut v: Vec<_> = phrases.into_iter().filter(|x| x.1.0 >= 2).collect();
+    v.sort_by_key(|b| std::cmp::Reverse(b.1.0));
+    for (k, (n, p)) in v {
+        println!("  {k:<40} {n:>5} {:.2}", p as f64 / n as f64);
     }
     let mut fr: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (text, y) in common::goemotions(&dir).unwrap_or_default() {

@@ -9,12 +9,17 @@
 //! Three rows per set: the rules alone (no learned model), the shipped scorer (whose
 //! model was trained on this very set, so it is optimistic), and k-fold cross-validation
 //! (rules plus a model trained without the fold being scored) — the honest estimate.
+//!
+//! Then the crate's own held-out support set (`tests/data/support_heldout.tsv`, never
+//! trained or tuned on): rules alone, the shipped model alone, and rules + shipped model.
 
 mod common;
 
 use std::path::PathBuf;
 
-use heard_language::training::{FitOptions, LinearModel, Scorer, features, fit, logit};
+use heard_language::training::{
+    Doc, FitOptions, LinearModel, Scorer, features, fit, logit, restrict, shipped_models,
+};
 use heard_language::{FRUSTRATED_AT, TONE_FLAG_BELOW};
 
 fn auc(scores: &[(f64, bool)]) -> f64 {
@@ -100,16 +105,20 @@ fn report(name: &str, task: &Task, scores: &[(f64, bool)]) {
     );
 }
 
-/// `HEARD_FIT=epochs,l2,learning_rate,min_docs` overrides the training options (for tuning).
+/// `HEARD_FIT=epochs,l2,learning_rate,min_docs[,min_rules]` overrides the training options
+/// (for tuning).
 fn fit_options() -> FitOptions {
     let mut o = FitOptions::default();
     if let Ok(v) = std::env::var("HEARD_FIT") {
         let p: Vec<f32> = v.split(',').filter_map(|x| x.parse().ok()).collect();
-        if p.len() == 4 {
+        if p.len() >= 4 {
             o.epochs = p[0] as usize;
             o.l2 = p[1];
             o.learning_rate = p[2];
             o.min_docs = p[3] as usize;
+        }
+        if let Some(&m) = p.get(4) {
+            o.min_rules = m;
         }
     }
     o
@@ -137,6 +146,12 @@ fn main() {
     };
     let folds: usize = args.next().and_then(|f| f.parse().ok()).unwrap_or(5);
     let dir = PathBuf::from(dir);
+    let vocab = common::general_vocabulary(&dir).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1);
+    });
+    // HEARD_ALL_WORDS=1: train on every word, to compare with the general vocabulary.
+    let all_words = std::env::var("HEARD_ALL_WORDS").is_ok();
     let sets = [
         (
             "politeness (impolite vs polite, tone)",
@@ -178,17 +193,40 @@ fn main() {
         );
 
         // k-fold: fold of item i is i mod k.
-        let feats: Vec<Vec<String>> = texts.iter().map(|t| features(t)).collect();
+        let feats: Vec<Vec<String>> = texts
+            .iter()
+            .map(|t| {
+                let f = features(t);
+                if all_words { f } else { restrict(f, &vocab) }
+            })
+            .collect();
+        let rule_points: Vec<f32> = texts
+            .iter()
+            .map(|t| match task {
+                Task::Tone => rules.tone_rule_points(t),
+                Task::Frustration => rules.frustration_rule_points(t),
+            })
+            .collect();
         let mut cv = vec![0.0; texts.len()];
         let mut cv_model = vec![0.0; texts.len()];
+        let mut betas = Vec::new();
+        let mut cv_joint = vec![0.0; texts.len()];
         for k in 0..folds {
-            let train: Vec<(Vec<String>, bool)> = (0..texts.len())
+            let train: Vec<Doc> = (0..texts.len())
                 .filter(|i| i % folds != k)
-                .map(|i| (feats[i].clone(), labels[i]))
+                .map(|i| (feats[i].clone(), rule_points[i], labels[i]))
                 .collect();
-            let model = fit(&train, &fit_options());
+            // The model alone is fitted without the rules' points, as it would be without rules.
+            let words_only: Vec<Doc> = train.iter().map(|d| (d.0.clone(), 0.0, d.2)).collect();
+            let alone = fit(&words_only, &fit_options());
             for i in (0..texts.len()).filter(|i| i % folds == k) {
-                cv_model[i] = logit(&model, texts[i]) as f64;
+                cv_model[i] = logit(&alone, texts[i]) as f64;
+            }
+            let model = fit(&train, &fit_options());
+            betas.push(model.rules_weight());
+            for i in (0..texts.len()).filter(|i| i % folds == k) {
+                cv_joint[i] =
+                    (logit(&model, texts[i]) + model.rules_weight() * rule_points[i]) as f64;
             }
             let model = Some(model);
             let mut scorer = match task {
@@ -207,6 +245,58 @@ fn main() {
             format!("model alone, {folds}-fold CV"),
             auc(&zip(cv_model))
         );
+        println!(
+            "  {:<28} AUC {:.3}",
+            format!("joint logit, {folds}-fold CV"),
+            auc(&zip(cv_joint))
+        );
         report(&format!("rules + model, {folds}-fold CV"), &task, &zip(cv));
+        let betas: Vec<String> = betas.iter().map(|b| format!("{b:.3}")).collect();
+        println!(
+            "  (logits per rule point in the folds: {})",
+            betas.join(" ")
+        );
+    }
+
+    let (tone, frustration) = common::support_heldout().unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(1);
+    });
+    let (tone_model, frustration_model) = shipped_models();
+    for (name, task, set, model) in [
+        ("support held-out (tone)", Task::Tone, tone, tone_model),
+        (
+            "support held-out (frustration)",
+            Task::Frustration,
+            frustration,
+            frustration_model,
+        ),
+    ] {
+        let pos = set.iter().filter(|x| x.1).count();
+        println!("{name}: {} texts, {pos} positive", set.len());
+        let texts: Vec<&str> = set.iter().map(|x| x.0.as_str()).collect();
+        let zip = |s: Vec<f64>| -> Vec<(f64, bool)> {
+            s.into_iter().zip(set.iter().map(|x| x.1)).collect()
+        };
+        let empty = || Some(LinearModel::default());
+        let mut rules = match task {
+            Task::Tone => Scorer::new(empty(), None),
+            Task::Frustration => Scorer::new(None, empty()),
+        };
+        apply_params(&mut rules);
+        report("rules only", &task, &zip(score_all(&rules, &task, &texts)));
+        let alone: Vec<f64> = texts.iter().map(|t| logit(&model, t) as f64).collect();
+        println!(
+            "  {:<28} AUC {:.3}",
+            "shipped model alone",
+            auc(&zip(alone))
+        );
+        let mut shipped = Scorer::new(None, None);
+        apply_params(&mut shipped);
+        report(
+            "rules + shipped model",
+            &task,
+            &zip(score_all(&shipped, &task, &texts)),
+        );
     }
 }

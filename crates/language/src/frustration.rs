@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::fxhash::FxHashMap as HashMap;
 
 use crate::lexicon::{EN, Lexicon};
-use crate::model::sigmoid;
 use crate::restate::restatement_with;
 use crate::text::{Token, analyze};
 
@@ -172,6 +171,16 @@ struct Raw {
 }
 
 pub(crate) fn score_with(lex: &Lexicon, text: &str, ctx: &FrustrationContext) -> Frustration {
+    score_parts(lex, text, ctx).0
+}
+
+/// The score and the raw points of its rule and context signals alone (what the model is
+/// trained beside).
+pub(crate) fn score_parts(
+    lex: &Lexicon,
+    text: &str,
+    ctx: &FrustrationContext,
+) -> (Frustration, f32) {
     let a = analyze(text, lex);
     let toks = &a.tokens;
     let mut raw: Vec<Raw> = Vec::new();
@@ -235,23 +244,49 @@ pub(crate) fn score_with(lex: &Lexicon, text: &str, ctx: &FrustrationContext) ->
         }
     }
 
+    // Diminishing returns per kind, in text order.
+    raw.sort_by(|x, y| x.start.cmp(&y.start).then(x.end.cmp(&y.end)));
+    let mut counts: HashMap<SignalKind, i32> = HashMap::default();
+    for r in raw.iter_mut() {
+        let n = counts.entry(r.kind).or_default();
+        r.points *= REPEAT_DECAY.powi(*n);
+        *n += 1;
+    }
+    let rule_points: f32 = raw.iter().map(|r| r.points.max(0.0)).sum();
+
     // The learned model: its points are shared among the words that pushed it up.
+    // frustration.tsv `=model`, `=model_floor`: at most `model` raw points, none until the
+    // words push `model_floor` logits above a typical text, 1/β points per logit above that (see
+    // `LinearModel::points`).
     let (logit, contribs) = lex.frustration_model.score(toks);
-    let p = if lex.frustration_model.is_empty() {
-        0.0
-    } else {
-        sigmoid(logit)
-    };
-    // frustration.tsv `=model`, `=model_floor`: the raw points a certainly-negative wording
-    // adds, and the probability below which it adds none.
-    let floor = lex
-        .frustration
-        .signal("model_floor")
-        .weight
-        .clamp(0.0, 0.99);
-    let model_points =
-        lex.frustration.signal("model").weight * ((p - floor) / (1.0 - floor)).max(0.0);
-    if model_points > 0.5 {
+    let model_points = lex.frustration_model.points(
+        logit,
+        lex.frustration.signal("model_floor").weight,
+        lex.frustration.signal("model").weight,
+    );
+    if model_points < 0.0 {
+        // Calm wording takes back at most `=model_credit` of the points of what the message
+        // says (each keeps its share, so every piece of evidence still counts); what the
+        // ticket's history says (contacts, waiting) is not the words' to take back.
+        let from_context =
+            |r: &Raw| matches!(r.kind, SignalKind::RepeatedContact | SignalKind::Waiting);
+        let in_text: f32 = raw
+            .iter()
+            .filter(|r| !from_context(r))
+            .map(|r| r.points.max(0.0))
+            .sum();
+        let credit = lex
+            .frustration
+            .signal("model_credit")
+            .weight
+            .clamp(0.0, 1.0);
+        if in_text > 0.0 {
+            let keep = 1.0 + model_points.max(-credit * in_text) / in_text;
+            raw.iter_mut()
+                .filter(|r| !from_context(r))
+                .for_each(|r| r.points *= keep);
+        }
+    } else if model_points > 0.5 {
         // Words a rule already counted are not counted twice.
         let mut taken: Vec<(usize, usize)> = raw
             .iter()
@@ -314,14 +349,6 @@ pub(crate) fn score_with(lex: &Lexicon, text: &str, ctx: &FrustrationContext) ->
         }
     }
 
-    // Diminishing returns per kind, in text order.
-    raw.sort_by(|x, y| x.start.cmp(&y.start).then(x.end.cmp(&y.end)));
-    let mut counts: HashMap<SignalKind, i32> = HashMap::default();
-    for r in raw.iter_mut() {
-        let n = counts.entry(r.kind).or_default();
-        r.points *= REPEAT_DECAY.powi(*n);
-        *n += 1;
-    }
     let total: f32 = raw.iter().map(|r| r.points.max(0.0)).sum();
     // Raw points are squashed into 0–100: 100·(1 − e^(−raw/scale)), scale from `=scale`.
     let scale = lex.frustration.signal("scale").weight.max(1.0);
@@ -371,12 +398,13 @@ pub(crate) fn score_with(lex: &Lexicon, text: &str, ctx: &FrustrationContext) ->
         });
     }
     evidence.sort_by(|x, y| y.weight.cmp(&x.weight).then(x.start.cmp(&y.start)));
-    Frustration {
+    let result = Frustration {
         score,
         level: Level::from_score(score),
         abusive,
         evidence,
-    }
+    };
+    (result, rule_points)
 }
 
 /// A word and its class (`angry`, `@emotion_neg`) share a span: one piece of evidence.
@@ -444,7 +472,8 @@ fn shouting(lex: &Lexicon, text: &str, toks: &[Token], raw: &mut Vec<Raw>) {
                     start: s,
                     end: k,
                     excerpt: None,
-                    points: sig.weight * 0.6,
+                    // Excited comments use "!!" too: punctuation alone counts for less than capitals.
+                    points: sig.weight * 0.3,
                 });
             }
         } else {

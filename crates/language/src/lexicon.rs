@@ -193,6 +193,11 @@ impl Lexicon {
         id
     }
 
+    /// Every word a pattern or class names.
+    pub(crate) fn words(&self) -> impl Iterator<Item = &str> {
+        self.vocab.keys().map(String::as_str)
+    }
+
     /// Whether an excerpt has a word that is not a stopword: evidence a person can read.
     pub(crate) fn has_content_word(&self, excerpt: &str) -> bool {
         excerpt

@@ -30,12 +30,75 @@ pub use tone::{
 /// extraction and logistic-regression fitting. Not part of the stable API.
 #[doc(hidden)]
 pub mod training {
-    pub use crate::model::{FitOptions, LinearModel, fit};
+    pub use crate::model::{Doc, FitOptions, LinearModel, fit};
+
+    use std::collections::HashSet;
 
     /// The model features of a text (the same ones scoring uses).
     pub fn features(text: &str) -> Vec<String> {
         let lex = &*crate::lexicon::EN;
         crate::model::feature_set(&crate::text::analyze(text, lex).tokens)
+    }
+
+    /// The distinct words of a text as the analyses see them (lower-cased, spellings mapped).
+    pub fn words(text: &str) -> HashSet<String> {
+        let lex = &*crate::lexicon::EN;
+        crate::text::analyze(text, lex)
+            .tokens
+            .into_iter()
+            .map(|t| t.norm)
+            .collect()
+    }
+
+    /// Words that occur in at least `min_docs` texts of every corpus: general English rather
+    /// than one corpus's topics ("revert", "upvote"), plus every word the lexicon's rules and
+    /// classes name and every stopword.
+    pub fn general_vocabulary(corpora: &[Vec<&str>], min_docs: usize) -> HashSet<String> {
+        let lex = &*crate::lexicon::EN;
+        let mut counts: Vec<crate::fxhash::FxHashMap<String, usize>> = Vec::new();
+        for corpus in corpora {
+            let mut df = crate::fxhash::FxHashMap::default();
+            for t in corpus {
+                for w in words(t) {
+                    *df.entry(w).or_insert(0) += 1;
+                }
+            }
+            counts.push(df);
+        }
+        let mut vocab: HashSet<String> = match counts.first() {
+            Some(first) => first
+                .keys()
+                .filter(|w| {
+                    counts
+                        .iter()
+                        .all(|df| df.get(*w).is_some_and(|&n| n >= min_docs))
+                })
+                .cloned()
+                .collect(),
+            None => HashSet::new(),
+        };
+        vocab.extend(lex.words().map(str::to_string));
+        vocab.extend(lex.stopwords.iter().cloned());
+        vocab
+    }
+
+    /// Keeps the features whose words are all in `vocab` (classes always).
+    pub fn restrict(features: Vec<String>, vocab: &HashSet<String>) -> Vec<String> {
+        features
+            .into_iter()
+            .filter(|f| {
+                f.split(' ')
+                    .map(|w| w.trim_start_matches('!'))
+                    .filter(|w| *w != "^" && !w.starts_with('@'))
+                    .all(|w| vocab.contains(w))
+            })
+            .collect()
+    }
+
+    /// The shipped (tone, frustration) models.
+    pub fn shipped_models() -> (LinearModel, LinearModel) {
+        let lex = &*crate::lexicon::EN;
+        (lex.tone_model.clone(), lex.frustration_model.clone())
     }
 
     /// The model's logit for a text, for evaluating the model alone.
@@ -81,6 +144,16 @@ pub mod training {
                     suggestion: String::new(),
                 })
                 .weight = value;
+        }
+
+        /// What the rules alone charge a text: tone penalty points, or frustration raw points.
+        pub fn tone_rule_points(&self, text: &str) -> f32 {
+            crate::tone::review_parts(&self.lex, text, &crate::ToneContext::default()).1
+        }
+
+        pub fn frustration_rule_points(&self, text: &str) -> f32 {
+            let ctx = crate::FrustrationContext::default();
+            crate::frustration::score_parts(&self.lex, text, &ctx).1
         }
 
         pub fn tone(&self, text: &str) -> crate::ToneReview {

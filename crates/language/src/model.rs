@@ -1,9 +1,16 @@
 //! A small linear model over word and word-pair features, used beside the rules so that
 //! wording no rule names still moves a score — always with the words that moved it.
 //!
-//! File format (`*_model.tsv`): `bias<TAB>w` on the first data line, then `feature<TAB>w`.
-//! A feature is a word (`sorry`), a pair of adjacent words in one sentence (`sorry about`)
-//! or a sentence-initial word (`^ please`). Features count once per text (presence).
+//! File format (`*_model.tsv`): `bias<TAB>w` on the first data line, then `=rules<TAB>β`,
+//! then `feature<TAB>w`. A feature is a word (`sorry`), a pair of adjacent words in one
+//! sentence (`sorry about`), a sentence-initial word (`^ please`) or a word class
+//! (`@insult`). Features count once per text (presence).
+//!
+//! The model is trained together with the rules: a text's rule points R (what the rules
+//! alone charge it) enter training as one more input, so the logit is
+//! `bias + β·R + Σ word weights`. β says how much a rule point is worth in logits; the
+//! analyses turn the words' part into points at 1/β points per logit, so rules and model
+//! add up on one scale and rank texts by the logit the model was fitted for.
 
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -12,6 +19,11 @@ use crate::text::Token;
 #[derive(Debug, Default, Clone)]
 pub struct LinearModel {
     pub(crate) bias: f32,
+    /// β: logits per rule point (0 for a model trained without rules).
+    pub(crate) rules: f32,
+    /// The words' logit of a typical training text (the median): the neutral point the
+    /// words' points are counted from. `None` for older files: the bias then.
+    pub(crate) reference: Option<f32>,
     weights: HashMap<String, (u32, f32)>,
 }
 
@@ -133,6 +145,10 @@ impl LinearModel {
                 }
                 m.bias = w;
                 first = false;
+            } else if k == "=rules" {
+                m.rules = w;
+            } else if k == "=reference" {
+                m.reference = Some(w);
             } else {
                 let id = m.weights.len() as u32;
                 m.weights.insert(k.to_string(), (id, w));
@@ -175,6 +191,10 @@ impl LinearModel {
             out.push('\n');
         }
         out.push_str(&format!("bias\t{:.4}\n", self.bias));
+        out.push_str(&format!("=rules\t{:.5}\n", self.rules));
+        if let Some(r) = self.reference {
+            out.push_str(&format!("=reference\t{r:.4}\n"));
+        }
         let mut items: Vec<(&String, f32)> =
             self.weights.iter().map(|(k, &(_, w))| (k, w)).collect();
         items.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(b.0)));
@@ -182,6 +202,30 @@ impl LinearModel {
             out.push_str(&format!("{k}\t{w:.4}\n"));
         }
         out
+    }
+
+    /// β: logits per rule point.
+    pub fn rules_weight(&self) -> f32 {
+        self.rules
+    }
+
+    /// The raw points the words' part of the logit is worth next to the rules' points:
+    /// `(logit − reference − floor)/β`, at most `cap`; negative when the words are kinder
+    /// than a typical text (the reference). `floor` is how many logits above it the words
+    /// must push before they cost anything. A rule point and a model point weigh the
+    /// same, so rules + model rank texts as the fitted logit does.
+    pub(crate) fn points(&self, logit: f32, floor: f32, cap: f32) -> f32 {
+        if self.weights.is_empty() {
+            return 0.0;
+        }
+        // A model trained without rules has no β: count 20 points per logit.
+        let per_logit = if self.rules > 1e-4 {
+            1.0 / self.rules
+        } else {
+            20.0
+        };
+        let reference = self.reference.unwrap_or(self.bias);
+        ((logit - reference - floor) * per_logit).min(cap.max(0.0))
     }
 
     pub fn len(&self) -> usize {
@@ -205,6 +249,10 @@ pub struct FitOptions {
     pub max_features: usize,
     /// Drop features whose final weight is smaller than this.
     pub min_weight: f32,
+    /// β (logits per rule point) is kept at least this high, so the rules keep a say even on
+    /// a corpus where they rarely fire (they are written for support conversations, which
+    /// the training sets are not).
+    pub min_rules: f32,
 }
 
 impl Default for FitOptions {
@@ -216,15 +264,23 @@ impl Default for FitOptions {
             min_docs: 3,
             max_features: 4000,
             min_weight: 0.05,
+            min_rules: 0.02,
         }
     }
 }
 
+/// One training text: its features, its rule points and its label.
+pub type Doc = (Vec<String>, f32, bool);
+
+/// Rule points are scaled by this in training so that their input is of the order of one.
+const RULE_INPUT_SCALE: f32 = 0.05;
+
 /// Logistic regression with AdaGrad and L2, classes weighted to balance, over presence
-/// features. Deterministic: documents are visited in a fixed shuffled order.
-pub fn fit(docs: &[(Vec<String>, bool)], opts: &FitOptions) -> LinearModel {
+/// features plus the rule points (unregularised, kept at least `min_rules`).
+/// Deterministic: documents are visited in a fixed shuffled order.
+pub fn fit(docs: &[Doc], opts: &FitOptions) -> LinearModel {
     let mut df: HashMap<&str, usize> = HashMap::default();
-    for (fs, _) in docs {
+    for (fs, _, _) in docs {
         for f in fs {
             *df.entry(f.as_str()).or_default() += 1;
         }
@@ -236,19 +292,20 @@ pub fn fit(docs: &[(Vec<String>, bool)], opts: &FitOptions) -> LinearModel {
         .collect();
     names.sort();
     let ids: HashMap<&str, usize> = names.iter().enumerate().map(|(i, &k)| (k, i)).collect();
-    let encoded: Vec<(Vec<usize>, bool)> = docs
+    let encoded: Vec<(Vec<usize>, f32, bool)> = docs
         .iter()
-        .map(|(fs, y)| {
+        .map(|(fs, r, y)| {
             (
                 fs.iter()
                     .filter_map(|f| ids.get(f.as_str()).copied())
                     .collect(),
+                r * RULE_INPUT_SCALE,
                 *y,
             )
         })
         .collect();
-    let pos = encoded.iter().filter(|d| d.1).count().max(1) as f32;
-    let neg = encoded.iter().filter(|d| !d.1).count().max(1) as f32;
+    let pos = encoded.iter().filter(|d| d.2).count().max(1) as f32;
+    let neg = encoded.iter().filter(|d| !d.2).count().max(1) as f32;
     let n = encoded.len() as f32;
     let (wpos, wneg) = (n / (2.0 * pos), n / (2.0 * neg));
 
@@ -256,19 +313,27 @@ pub fn fit(docs: &[(Vec<String>, bool)], opts: &FitOptions) -> LinearModel {
     let mut g2 = vec![1e-6f32; names.len()];
     let mut b = 0f32;
     let mut gb = 1e-6f32;
+    let min_beta = opts.min_rules / RULE_INPUT_SCALE;
+    let mut beta = min_beta;
+    let mut gbeta = 1e-6f32;
     // A fixed permutation (multiplicative hashing) keeps training reproducible without a
     // random-number dependency.
     let mut order: Vec<usize> = (0..encoded.len()).collect();
     order.sort_by_key(|&i| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7);
     for _ in 0..opts.epochs {
         for &i in &order {
-            let (fs, y) = &encoded[i];
-            let z = b + fs.iter().map(|&f| w[f]).sum::<f32>();
+            let (fs, r, y) = &encoded[i];
+            let z = b + beta * r + fs.iter().map(|&f| w[f]).sum::<f32>();
             let p = sigmoid(z);
             let cw = if *y { wpos } else { wneg };
             let g = cw * (p - if *y { 1.0 } else { 0.0 });
             gb += g * g;
             b -= opts.learning_rate * g / gb.sqrt();
+            if *r != 0.0 {
+                let gr = g * r;
+                gbeta += gr * gr;
+                beta = (beta - opts.learning_rate * gr / gbeta.sqrt()).max(min_beta);
+            }
             for &f in fs {
                 let gf = g + opts.l2 * w[f];
                 g2[f] += gf * gf;
@@ -286,11 +351,25 @@ pub fn fit(docs: &[(Vec<String>, bool)], opts: &FitOptions) -> LinearModel {
     kept.truncate(opts.max_features);
     let mut m = LinearModel {
         bias: b,
+        rules: beta * RULE_INPUT_SCALE,
+        reference: None,
         weights: HashMap::default(),
     };
     for (i, x) in kept {
         let id = m.weights.len() as u32;
         m.weights.insert(names[i].to_string(), (id, x));
     }
+    // The neutral point: the median words' logit of the training texts.
+    let mut logits: Vec<f32> = encoded
+        .iter()
+        .map(|(fs, _, _)| {
+            m.bias
+                + fs.iter()
+                    .filter_map(|&f| m.weights.get(names[f]).map(|x| x.1))
+                    .sum::<f32>()
+        })
+        .collect();
+    logits.sort_by(f32::total_cmp);
+    m.reference = logits.get(logits.len() / 2).copied();
     m
 }

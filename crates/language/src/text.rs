@@ -50,6 +50,11 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// Pictographs and symbols people use as words (faces, hands, hearts), not their modifiers.
+fn is_emoji(c: char) -> bool {
+    matches!(c as u32, 0x1F300..=0x1F3FA | 0x1F400..=0x1FAFF | 0x2600..=0x27BF)
+}
+
 fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '\u{2019}'
 }
@@ -192,6 +197,27 @@ pub(crate) fn analyze(text: &str, lex: &Lexicon) -> Analyzed {
                 class_bits,
                 placeholder: text[..start].ends_with(['[', '<', '{'])
                     && text[end..].starts_with([']', '>', '}']),
+            });
+        } else if is_emoji(c) {
+            // Each emoji is a word of its own, so rules can name them ("😡", "🙄").
+            if !sent_has_words {
+                sent_start = i;
+                sent_has_words = true;
+            }
+            let norm = c.to_string();
+            let (id, class_bits, classes) = lex.lookup(&norm);
+            out.tokens.push(Token {
+                start: i,
+                end: i + c.len_utf8(),
+                norm,
+                sentence,
+                quoted: in_quote(i),
+                all_caps: false,
+                letters: 0,
+                classes,
+                id,
+                class_bits,
+                placeholder: false,
             });
         } else {
             let end = i + c.len_utf8();

@@ -7,7 +7,6 @@ use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::lexicon::{EN, Lexicon, Pattern};
-use crate::model::sigmoid;
 use crate::text::{Analyzed, Token, analyze, truncate_on_char};
 
 /// Who will read the reply: jargon is only pointed out for a non-technical reader.
@@ -236,6 +235,11 @@ impl Builder<'_> {
 }
 
 pub(crate) fn review_with(lex: &Lexicon, text: &str, ctx: &ToneContext) -> ToneReview {
+    review_parts(lex, text, ctx).0
+}
+
+/// The review and the points its rule findings alone cost (what the model is trained beside).
+pub(crate) fn review_parts(lex: &Lexicon, text: &str, ctx: &ToneContext) -> (ToneReview, f32) {
     let a = analyze(text, lex);
     let toks = &a.tokens;
     let mut b = Builder {
@@ -324,20 +328,19 @@ pub(crate) fn review_with(lex: &Lexicon, text: &str, ctx: &ToneContext) -> ToneR
         }
     }
 
-    let exempt_bytes: Vec<(usize, usize)> =
-        exempt.iter().map(|&(s, e)| span_of(toks, s, e)).collect();
-    let model_penalty = learned(lex, &a, &exempt_bytes, &mut b);
-
     let mut seen: HashMap<FindingKind, i32> = HashMap::default();
-    let mut penalty = model_penalty;
+    let mut rule_points = 0.0;
     for (f, w) in &b.findings {
-        if f.kind == FindingKind::Impolite {
-            continue;
-        }
         let n = seen.entry(f.kind).or_default();
-        penalty += w * REPEAT_DECAY.powi(*n);
+        rule_points += w * REPEAT_DECAY.powi(*n);
         *n += 1;
     }
+    let exempt_bytes: Vec<(usize, usize)> =
+        exempt.iter().map(|&(s, e)| span_of(toks, s, e)).collect();
+    // Kind wording (a negative model share) takes back at most `=model_credit` of the rules'
+    // points: every finding still costs something.
+    let credit = lex.tone.signal("model_credit").weight.clamp(0.0, 1.0);
+    let penalty = rule_points + learned(lex, &a, &exempt_bytes, &mut b).max(-credit * rule_points);
     let mut findings: Vec<Finding> = b.findings.into_iter().map(|(f, _)| f).collect();
     findings.sort_by(|x, y| {
         x.start
@@ -345,15 +348,21 @@ pub(crate) fn review_with(lex: &Lexicon, text: &str, ctx: &ToneContext) -> ToneR
             .then(x.end.cmp(&y.end))
             .then(x.kind.cmp(&y.kind))
     });
-    ToneReview {
-        score: (100.0 - penalty).round().clamp(0.0, 100.0) as u8,
+    // Raw points are squashed into 0–100 (tone.tsv `=scale`): close to one point per point
+    // for a finding or two, and never a pile-up at 0 however much is wrong.
+    let scale = lex.tone.signal("scale").weight.max(1.0);
+    let lost = 100.0 * (1.0 - (-penalty.max(0.0) / scale).exp());
+    let review = ToneReview {
+        score: (100.0 - lost).round().clamp(0.0, 100.0) as u8,
         findings,
         checklist,
-    }
+    };
+    (review, rule_points)
 }
 
 /// The learned model's view. Returns the points it costs and, when that is worth saying,
-/// adds an `impolite` finding on the sentence whose words weighed most.
+/// adds an `impolite` finding on the sentence whose words weighed most; or, when the words
+/// are kinder than a typical text, the (negative) points they take back.
 /// `exempt` are byte spans of exempt phrases.
 fn learned(lex: &Lexicon, a: &Analyzed, exempt: &[(usize, usize)], b: &mut Builder) -> f32 {
     if lex.tone_model.is_empty() {
@@ -363,19 +372,26 @@ fn learned(lex: &Lexicon, a: &Analyzed, exempt: &[(usize, usize)], b: &mut Build
     // Words inside an exempt phrase ("you should have received") are kind in context,
     // whatever the model learned about them elsewhere.
     let max_exempt = exempt.iter().map(|x| x.1 - x.0).max().unwrap_or(0) + 1;
+    // Only the weight that pushed towards "impolite" is silenced: kind words stay kind.
     contribs.retain(|c| {
-        let inside = overlaps_any(exempt, c.start, c.end, max_exempt);
+        let inside = c.weight > 0.0 && overlaps_any(exempt, c.start, c.end, max_exempt);
         if inside {
             logit -= c.weight;
         }
         !inside
     });
-    let p = sigmoid(logit);
-    // The model's share of the score (tone.tsv `=model`, `=model_floor`): how many points a
-    // certainly-impolite wording costs, and the probability below which it costs nothing.
-    let max_points = lex.tone.signal("model").weight;
-    let floor = lex.tone.signal("model_floor").weight.clamp(0.0, 0.99);
-    let points = max_points * ((p - floor) / (1.0 - floor)).max(0.0);
+    // The words' share of the score (tone.tsv `=model`, `=model_floor`): at most `model`
+    // points, none until the words push `model_floor` logits above a typical text,
+    // and 1/β points per logit above that, so a rule point and a model point weigh the same.
+    // Kind words below it give points back (bounded by the caller).
+    let points = lex.tone_model.points(
+        logit,
+        lex.tone.signal("model_floor").weight,
+        lex.tone.signal("model").weight,
+    );
+    if points < 0.0 {
+        return points;
+    }
     // Every point off the score has a finding behind it: too little to show costs nothing.
     if points < lex.tone.signal("model_finding").weight || a.sentences.is_empty() {
         return 0.0;
@@ -459,7 +475,6 @@ fn shouting(lex: &Lexicon, a: &Analyzed, b: &mut Builder) {
         }
         i = j;
     }
-    // "!!" or longer, and "?!" mixes.
     let bytes = b.text.as_bytes();
     let mut k = 0;
     while k < bytes.len() {
@@ -468,9 +483,8 @@ fn shouting(lex: &Lexicon, a: &Analyzed, b: &mut Builder) {
             while k < bytes.len() && (bytes[k] == b'!' || bytes[k] == b'?') {
                 k += 1;
             }
-            let run = &bytes[s..k];
-            let bangs = run.iter().filter(|&&c| c == b'!').count();
-            if bangs >= 2 || (bangs >= 1 && run.len() >= 2) {
+            // "!!", "?!" and "??": a doubled question mark reads as exasperation too.
+            if k - s >= 2 {
                 spans.push((s, k));
             }
         } else {
