@@ -384,6 +384,23 @@ fn calm_messages_are_calm() {
     }
 }
 
+/// The commonest message a help desk gets says only what broke. It must not set off the
+/// upset-customer playbook (which, among other things, holds the ticket open until diagnosed).
+#[test]
+fn plain_fault_reports_are_not_frustrated() {
+    for text in [
+        "It stopped working this morning.",
+        "My printer no longer connects to the wifi.",
+        "The invoice shows the wrong address, can you correct it?",
+        "I can't log in since the update yesterday.",
+        "The app crashes when I open the settings page.",
+    ] {
+        let f = frus(text);
+        check_evidence(text, &f);
+        assert!(f.score < crate::FRUSTRATED_AT, "{text:?}: {f:?}");
+    }
+}
+
 #[test]
 fn angry_message_with_many_signals() {
     let text = "This is the THIRD TIME I'm writing about this!!! Your product is useless and \
