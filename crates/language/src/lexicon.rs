@@ -111,6 +111,61 @@ pub(crate) struct RuleSet<K> {
     pub signals: HashMap<String, Signal>,
     by_first: HashMap<u32, Vec<usize>>,
     unindexed: Vec<usize>,
+    /// Per rule, a token at a fixed offset that must be one of a few words, when the
+    /// pattern says so plainly: most candidates found by their first word fail there, and
+    /// this test is far cheaper than matching.
+    next: Vec<Option<NextFilter>>,
+}
+
+/// What the token `offset` places after a rule's first must be: words or classes.
+#[derive(Debug, Clone)]
+struct NextFilter {
+    offset: usize,
+    words: Vec<u32>,
+    classes: u32,
+}
+
+impl NextFilter {
+    /// Among the required elements a pattern starts with (so each sits at a fixed
+    /// offset), the most selective one after the first that names only words and
+    /// classes; none when there is no such element.
+    fn of(pattern: &Pattern) -> Option<NextFilter> {
+        if pattern.elems.first()?.optional {
+            return None;
+        }
+        let mut best: Option<NextFilter> = None;
+        for (offset, el) in pattern.elems.iter().enumerate().skip(1) {
+            if el.optional {
+                break;
+            }
+            let mut f = NextFilter {
+                offset,
+                words: Vec::new(),
+                classes: 0,
+            };
+            let plain = el.alts.iter().all(|a| match a {
+                Alt::Word(w) => {
+                    f.words.push(*w);
+                    true
+                }
+                Alt::Class(c) if *c < 32 => {
+                    f.classes |= 1 << c;
+                    true
+                }
+                _ => false,
+            });
+            // Fewer words and no class is more selective.
+            let cost = |f: &NextFilter| f.words.len() + 50 * f.classes.count_ones() as usize;
+            if plain && best.as_ref().is_none_or(|b| cost(&f) < cost(b)) {
+                best = Some(f);
+            }
+        }
+        best
+    }
+
+    fn admits(&self, t: &Token) -> bool {
+        t.class_bits & self.classes != 0 || self.words.contains(&t.id)
+    }
 }
 
 /// Marks a token whose word is in no pattern or class.
@@ -125,8 +180,9 @@ pub(crate) struct Lexicon {
     classes: Vec<Class>,
     /// Words and prefixes of `model::MODEL_CLASSES`, with their class bits.
     /// Classes with prefix entries ("fuck*"), checked per token.
-    class_prefixes: Vec<(usize, String)>,
-    model_class_prefixes: Vec<(String, u8)>,
+    /// The prefixes of classes (`fuck*`) and of model classes by the prefix's first byte (256 buckets): (prefix, class bits,
+    /// model-class bits). Checked per token, so only a bucket is scanned.
+    prefixes: Vec<Vec<(String, u32, u8)>>,
     class_ids: HashMap<String, usize>,
     pub spelling: HashMap<String, String>,
     pub tone: RuleSet<crate::tone::ToneRule>,
@@ -169,17 +225,33 @@ impl Lexicon {
             ),
             None => (NO_WORD, 0, 0),
         };
-        for (c, p) in &self.class_prefixes {
-            if word.starts_with(p.as_str()) {
-                classes |= 1 << c;
-            }
-        }
-        for (p, bit) in &self.model_class_prefixes {
-            if word.starts_with(p.as_str()) {
-                model |= bit;
+        // Only the prefixes starting with the word's first byte can match.
+        if let Some(&b) = word.as_bytes().first() {
+            for (p, class_bits, model_bits) in &self.prefixes[usize::from(b)] {
+                if word.starts_with(p.as_str()) {
+                    classes |= class_bits;
+                    model |= model_bits;
+                }
             }
         }
         (id, classes, model)
+    }
+
+    fn add_prefix(&mut self, p: &str, class_bits: u32, model_bits: u8) {
+        // An empty prefix would match every word: it belongs in every bucket.
+        let buckets: Vec<usize> = match p.as_bytes().first() {
+            Some(&b) => vec![usize::from(b)],
+            None => (0..256).collect(),
+        };
+        for b in buckets {
+            match self.prefixes[b].iter_mut().find(|(q, ..)| q == p) {
+                Some((_, c, m)) => {
+                    *c |= class_bits;
+                    *m |= model_bits;
+                }
+                None => self.prefixes[b].push((p.to_string(), class_bits, model_bits)),
+            }
+        }
     }
 
     fn intern(&mut self, w: &str) -> u32 {
@@ -279,6 +351,7 @@ impl Lexicon {
             signals: HashMap::default(),
             by_first: HashMap::default(),
             unindexed: Vec::new(),
+            next: Vec::new(),
         };
         for (line, cols) in rows(text) {
             let err = |m: String| format!("{file}:{line}: {m}");
@@ -329,9 +402,8 @@ impl Lexicon {
             vocab: HashMap::default(),
             vocab_classes: Vec::new(),
             vocab_model: Vec::new(),
-            class_prefixes: Vec::new(),
             classes: Vec::new(),
-            model_class_prefixes: Vec::new(),
+            prefixes: vec![Vec::new(); 256],
             class_ids: HashMap::default(),
             spelling: HashMap::default(),
             tone: RuleSet::empty(),
@@ -345,6 +417,8 @@ impl Lexicon {
             frustration_model: LinearModel::parse(files.frustration_model)
                 .map_err(|e| format!("frustration model: {e}"))?,
         };
+        let mut class_prefixes: Vec<(usize, String)> = Vec::new();
+        let mut model_class_prefixes: Vec<(String, u8)> = Vec::new();
         for (line, cols) in rows(files.classes) {
             if cols.len() != 2 {
                 return Err(format!("classes.tsv:{line}: expected name<TAB>words"));
@@ -368,7 +442,7 @@ impl Lexicon {
                 lex.vocab_classes[id as usize] |= 1 << c;
             }
             for p in &class.prefixes {
-                lex.class_prefixes.push((c, p.clone()));
+                class_prefixes.push((c, p.clone()));
             }
             lex.class_ids.insert(cols[0].trim().to_string(), c);
             lex.classes.push(class);
@@ -382,8 +456,14 @@ impl Lexicon {
                 lex.vocab_model[id as usize] |= 1 << i;
             }
             for p in &lex.classes[c].prefixes {
-                lex.model_class_prefixes.push((p.clone(), 1 << i));
+                model_class_prefixes.push((p.clone(), 1 << i));
             }
+        }
+        for (c, p) in class_prefixes {
+            lex.add_prefix(&p, 1 << c, 0);
+        }
+        for (p, bit) in model_class_prefixes {
+            lex.add_prefix(&p, 0, bit);
         }
         for (line, cols) in rows(files.spelling) {
             if cols.len() != 2 {
@@ -535,6 +615,13 @@ impl Lexicon {
                 {
                     continue;
                 }
+                if let Some(f) = &set.next[r] {
+                    match tokens.get(at + f.offset) {
+                        Some(t)
+                            if t.sentence == tokens[at].sentence && !t.quoted && f.admits(t) => {}
+                        _ => continue,
+                    }
+                }
                 if let Some(n) = self.pattern_at(&rule.pattern, tokens, at) {
                     if rule.flags.negatable && self.negated(tokens, at) {
                         continue;
@@ -585,6 +672,7 @@ impl<K> RuleSet<K> {
             signals: HashMap::default(),
             by_first: HashMap::default(),
             unindexed: Vec::new(),
+            next: Vec::new(),
         }
     }
 
@@ -598,6 +686,8 @@ impl<K> RuleSet<K> {
         classes: &[Class],
         vocab: &HashMap<String, u32>,
     ) {
+        debug_assert_eq!(self.next.len(), idx, "rules are indexed in order");
+        self.next.push(NextFilter::of(pattern));
         let mut words: Vec<u32> = Vec::new();
         let mut anywhere = false;
         for el in &pattern.elems {
