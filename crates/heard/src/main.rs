@@ -99,6 +99,49 @@ async fn reindex(data: DataArgs, check: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn seed(
+    data: DataArgs,
+    plan: heard_services::seed::SeedPlan,
+    tokens: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let services = Services::new(data.open().await?).with_search(data.search()?);
+    let report = services
+        .seed(plan, |step| {
+            eprintln!("{:>7.1} s  {step}", started.elapsed().as_secs_f64())
+        })
+        .await?;
+    let written = started.elapsed().as_secs_f64();
+    eprintln!("{written:>7.1} s  written; rebuilding the search index");
+    let index = services.reindex(None).await?;
+    let indexed = started.elapsed().as_secs_f64() - written;
+    eprintln!("{:>7.1} s  indexed", started.elapsed().as_secs_f64());
+    if let Some(path) = tokens {
+        let token = |email: String| {
+            let services = services.clone();
+            async move {
+                let t = services.create_token(&email, "seed").await?;
+                anyhow::Ok(serde_json::json!({"email": email, "token": t}))
+            }
+        };
+        let mut agent = token(report.agent_email.clone()).await?;
+        agent["team_id"] = report.agent_team_id.into();
+        let file = serde_json::json!({
+            "customer": token(report.customer_email.clone()).await?,
+            "agent": agent,
+            "supervisor": token(report.supervisor_email.clone()).await?,
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&file)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    println!(
+        "{}",
+        serde_json::json!({"written": report, "index": index,
+            "write_seconds": written, "index_seconds": indexed})
+    );
+    Ok(())
+}
+
 /// Hides a password in a database URL before it is printed.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -147,6 +190,27 @@ enum Command {
         /// Only compare the index with the database and report drift (exit status 1 if any).
         #[arg(long)]
         check: bool,
+    },
+    /// Fill an empty help desk with a large, lifelike one (benchmarks, trying heard at
+    /// scale), rebuild its search index and print what was written (JSON).
+    Seed {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long, default_value_t = 10_000)]
+        tickets: usize,
+        /// Default: a customer per ten tickets.
+        #[arg(long)]
+        customers: Option<usize>,
+        /// Default: an agent per 20,000 tickets, at least 12.
+        #[arg(long)]
+        agents: Option<usize>,
+        /// Default: an article per 200 tickets, at least 50.
+        #[arg(long)]
+        articles: Option<usize>,
+        /// Write API tokens for a customer, an agent and a supervisor to this JSON file
+        /// (what `heard-bench --tokens` reads).
+        #[arg(long)]
+        tokens: Option<PathBuf>,
     },
     /// Review a draft reply's tone or score a customer's message for frustration (JSON out).
     Analyze {
@@ -257,14 +321,20 @@ enum TokenCommand {
 }
 
 fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // Seeding writes statements of thousands of rows on purpose: not worth a warning each.
+    let quiet = if matches!(cli.command, Command::Seed { .. }) {
+        ",sqlx=error"
+    } else {
+        ""
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "heard=info,heard_http=info,warn".into()),
+                .unwrap_or_else(|_| format!("heard=info,heard_http=info,warn{quiet}").into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
@@ -279,6 +349,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             mail,
         } => serve(data, &listen, demo, mail).await,
+        Command::Seed {
+            data,
+            tickets,
+            customers,
+            agents,
+            articles,
+            tokens,
+        } => {
+            let mut plan = heard_services::seed::SeedPlan::for_tickets(tickets);
+            plan.customers = customers.unwrap_or(plan.customers).max(1);
+            plan.agents = agents.unwrap_or(plan.agents);
+            plan.articles = articles.unwrap_or(plan.articles);
+            seed(data, plan, tokens).await
+        }
         Command::User {
             command:
                 UserCommand::Create {

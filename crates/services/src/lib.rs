@@ -15,6 +15,7 @@ pub mod merge;
 pub mod people;
 pub mod reports;
 pub mod routing;
+pub mod seed;
 pub mod service_levels;
 pub mod survey;
 pub mod tickets;

@@ -41,7 +41,7 @@ type ParsedBook = Option<(String, Arc<PolicyBook>)>;
 #[derive(Clone, Default)]
 pub struct BookCache(Arc<RwLock<ParsedBook>>);
 
-fn ts(ms: i64) -> Timestamp {
+pub(crate) fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
@@ -50,7 +50,7 @@ fn sla_status(s: &str) -> Option<SlaStatus> {
 }
 
 /// The event log as the service-level rules read it.
-fn sla_event(at: i64, kind: &str, data: &serde_json::Value) -> Option<SlaEvent> {
+pub(crate) fn sla_event(at: i64, kind: &str, data: &serde_json::Value) -> Option<SlaEvent> {
     let s = |k: &str| data.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let id = |k: &str| data.get(k).and_then(|v| v.as_i64()).map(|n| n.to_string());
     let kind = match kind {

@@ -15,6 +15,7 @@ mod mail;
 mod people;
 mod routing;
 mod rows;
+mod seed;
 mod service_levels;
 mod surveys;
 mod tickets;
@@ -33,6 +34,7 @@ pub use routing::{
     PresenceHistoryRow, PresenceRow, PresenceWrite, RoutingPolicyRow, StaffRoutingRow, WaitingRow,
 };
 pub use rows::*;
+pub use seed::{SeedCustomer, SeedDiagnosis, SeedEvent, SeedIds, SeedMessage, SeedTicket};
 pub use service_levels::{NewNotification, NotificationRow, TrendEventRow};
 pub use tickets::{
     Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewSurvey, NewTicket,
