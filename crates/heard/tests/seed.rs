@@ -84,6 +84,42 @@ async fn seeded_desk_has_every_status_queues_in_due_order_and_is_searchable() {
         "only the agent's team"
     );
 
+    // Walking the queue page by page gives exactly the one long page, across statuses.
+    let queue = |extra: String| {
+        let (app, agent) = (&app, &agent);
+        async move {
+            let (s, page) = app
+                .get(
+                    &format!("/api/v1/tickets?status=new,open,pending_customer&order=due{extra}"),
+                    agent,
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            page
+        }
+    };
+    let long = queue("&limit=60".into()).await;
+    let ids = |p: &serde_json::Value| -> Vec<i64> {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    };
+    let mut walked = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..3 {
+        let page = queue(format!("&limit=20{cursor}")).await;
+        walked.extend(ids(&page));
+        cursor = format!("&cursor={}", page["next_cursor"].as_str().unwrap());
+    }
+    assert_eq!(walked, ids(&long));
+    assert!(long["items"].as_array().unwrap().iter().all(|t| matches!(
+        t["status"].as_str(),
+        Some("new" | "open" | "pending_customer")
+    )));
+
     // A ticket view with its conversation and the tone review of its replies.
     let id = items[0]["id"].as_i64().unwrap();
     let (s, detail) = app.get(&format!("/api/v1/tickets/{id}"), &agent).await;

@@ -507,11 +507,16 @@ impl Services {
                     },
                 )
                 .await?;
-            let mut other_tickets = Vec::new();
-            for r in rows.into_iter().filter(|r| r.id != id).take(10) {
-                let tags = self.store.tags_of(r.id).await?;
-                other_tickets.push(TicketView::from_row(r, tags, true));
-            }
+            let rows: Vec<_> = rows.into_iter().filter(|r| r.id != id).take(10).collect();
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let mut tags = self.store.tags_of_many(&ids).await?;
+            let other_tickets = rows
+                .into_iter()
+                .map(|r| {
+                    let t = tags.remove(&r.id).unwrap_or_default();
+                    TicketView::from_row(r, t, true)
+                })
+                .collect();
             Some(CustomerPanel {
                 profile,
                 other_tickets,
@@ -704,11 +709,15 @@ impl Services {
         let next_cursor = (by_due && rows.len() as i64 == limit)
             .then(|| rows.last().map(|r| format!("{}.{}", r.queue_rank, r.id)))
             .flatten();
-        let mut items = Vec::with_capacity(rows.len());
-        for r in rows {
-            let tags = self.store.tags_of(r.id).await?;
-            items.push(TicketView::from_row(r, tags, actor.is_staff()));
-        }
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut tags = self.store.tags_of_many(&ids).await?;
+        let items: Vec<TicketView> = rows
+            .into_iter()
+            .map(|r| {
+                let t = tags.remove(&r.id).unwrap_or_default();
+                TicketView::from_row(r, t, actor.is_staff())
+            })
+            .collect();
         let mut page = Page::new(items, limit, |t| t.id);
         if by_due {
             page.next_after = None;

@@ -507,6 +507,29 @@ impl Store {
         scope: &TicketScope,
         filter: &ListTickets,
     ) -> Result<Vec<TicketRow>> {
+        // A queue of several statuses in due order: one index range per status, merged
+        // here, instead of sorting every open ticket of the team (6 s at 1M tickets).
+        if filter.by_due && filter.statuses.len() > 1 {
+            let mut rows = Vec::new();
+            for status in &filter.statuses {
+                let one = ListTickets {
+                    statuses: vec![status.clone()],
+                    ..filter.clone()
+                };
+                rows.extend(self.tickets_in_one_range(scope, &one).await?);
+            }
+            rows.sort_by_key(|r| (r.queue_rank, r.id));
+            rows.truncate(filter.limit.max(0) as usize);
+            return Ok(rows);
+        }
+        self.tickets_in_one_range(scope, filter).await
+    }
+
+    async fn tickets_in_one_range(
+        &self,
+        scope: &TicketScope,
+        filter: &ListTickets,
+    ) -> Result<Vec<TicketRow>> {
         Ok(with_reader!(self, |db| {
             let mut q = sqlx::QueryBuilder::new(TICKET_SELECT);
             q.push(" WHERE 1 = 1");
@@ -587,6 +610,32 @@ impl Store {
             }
             q.build_query_as::<TicketRow>().fetch_all(db).await?
         }))
+    }
+
+    /// The tags of many tickets in one query (a page of a list), each list sorted.
+    pub async fn tags_of_many(
+        &self,
+        ticket_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        let mut out: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        if ticket_ids.is_empty() {
+            return Ok(out);
+        }
+        let rows: Vec<(i64, String)> = with_reader!(self, |db| {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for id in ticket_ids {
+                sep.push_bind(*id);
+            }
+            q.push(") ORDER BY ticket_id, tag");
+            q.build_query_as().fetch_all(db).await?
+        });
+        for (id, tag) in rows {
+            out.entry(id).or_default().push(tag);
+        }
+        Ok(out)
     }
 
     pub async fn tags_of(&self, ticket_id: i64) -> Result<Vec<String>> {
