@@ -27,6 +27,7 @@ fn heard(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_heard"))
         .args(args)
         .env("HEARD_DATABASE_URL", &app.database_url)
+        .env("HEARD_DATA_DIR", app.data_dir.path())
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();

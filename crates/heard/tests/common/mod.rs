@@ -17,6 +17,9 @@ pub struct TestApp {
     pub services: Services,
     /// A URL for the same database, for commands run as separate processes.
     pub database_url: String,
+    /// A data folder of this app's own for those commands (their search index), so they
+    /// never write into the working directory or share an index between tests.
+    pub data_dir: tempfile::TempDir,
     _db: TestDatabase,
 }
 
@@ -151,6 +154,7 @@ impl TestApp {
             client: reqwest::Client::builder().build().unwrap(),
             services,
             database_url,
+            data_dir: tempfile::tempdir().expect("temp dir"),
             _db: db,
         }
     }
