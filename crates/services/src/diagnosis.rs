@@ -304,11 +304,7 @@ impl Services {
                 },
             )
             .await?;
-        let mut linked_tickets = Vec::with_capacity(rows.len());
-        for r in rows {
-            let tags = self.store.tags_of(r.id).await?;
-            linked_tickets.push(TicketView::from_row(r, tags, true));
-        }
+        let linked_tickets = self.ticket_views(rows, true).await?;
         Ok(ProblemDetail {
             problem: problem.into(),
             linked_tickets,

@@ -508,15 +508,7 @@ impl Services {
                 )
                 .await?;
             let rows: Vec<_> = rows.into_iter().filter(|r| r.id != id).take(10).collect();
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let mut tags = self.store.tags_of_many(&ids).await?;
-            let other_tickets = rows
-                .into_iter()
-                .map(|r| {
-                    let t = tags.remove(&r.id).unwrap_or_default();
-                    TicketView::from_row(r, t, true)
-                })
-                .collect();
+            let other_tickets = self.ticket_views(rows, true).await?;
             Some(CustomerPanel {
                 profile,
                 other_tickets,
@@ -709,15 +701,7 @@ impl Services {
         let next_cursor = (by_due && rows.len() as i64 == limit)
             .then(|| rows.last().map(|r| format!("{}.{}", r.queue_rank, r.id)))
             .flatten();
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut tags = self.store.tags_of_many(&ids).await?;
-        let items: Vec<TicketView> = rows
-            .into_iter()
-            .map(|r| {
-                let t = tags.remove(&r.id).unwrap_or_default();
-                TicketView::from_row(r, t, actor.is_staff())
-            })
-            .collect();
+        let items = self.ticket_views(rows, actor.is_staff()).await?;
         let mut page = Page::new(items, limit, |t| t.id);
         if by_due {
             page.next_after = None;
@@ -787,6 +771,23 @@ impl Services {
             agents: change.agents,
             collaborator: change.collaborator,
         })
+    }
+
+    /// Views of listed tickets, their tags read in one query for the whole list.
+    pub(crate) async fn ticket_views(
+        &self,
+        rows: Vec<TicketRow>,
+        staff: bool,
+    ) -> Result<Vec<TicketView>> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut tags = self.store.tags_of_many(&ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let t = tags.remove(&r.id).unwrap_or_default();
+                TicketView::from_row(r, t, staff)
+            })
+            .collect())
     }
 
     /// Changes status, priority, owner, team, subject or tags, logging one event per change.
