@@ -10,7 +10,7 @@ use crate::service_levels::{sla_event, ts};
 use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::Role;
 use heard_language::{FrustrationContext, ToneContext, review_tone, score_frustration};
-use heard_sla::{PolicyBook, compute_clocks, plan_alerts};
+use heard_sla::{PolicyBook, SlaEvent, compute_clocks, plan_alerts};
 use heard_store::{
     ArticleContent, SeedCustomer, SeedDiagnosis, SeedEvent, SeedMessage, SeedTicket, TicketState,
 };
@@ -429,6 +429,32 @@ fn analysis_of_customer(text: &str, earlier: &[String]) -> (heard_language::Frus
     (f, analysis)
 }
 
+/// A generated ticket's event log, handed to the service-level rules as it is written
+/// (rather than parsed back from the stored JSON text).
+#[derive(Default)]
+struct Log {
+    events: Vec<SeedEvent>,
+    sla: Vec<SlaEvent>,
+}
+
+impl Log {
+    fn push(
+        &mut self,
+        actor_id: Option<i64>,
+        kind: &'static str,
+        data: serde_json::Value,
+        at: i64,
+    ) {
+        self.sla.extend(sla_event(at, kind, &data));
+        self.events.push(SeedEvent {
+            actor_id,
+            kind,
+            data: data.to_string(),
+            created_at: at,
+        });
+    }
+}
+
 /// One ticket, its conversation and its event log, from ticket number `n` of `total`.
 fn generate_ticket(
     cast: &Cast,
@@ -463,7 +489,7 @@ fn generate_ticket(
     };
 
     let mut messages = Vec::new();
-    let mut events = Vec::new();
+    let mut events = Log::default();
     let mut customer_said: Vec<String> = Vec::new();
     let mut at = created_at;
     // Each later step fits in the time the ticket has had, so nothing lands in the future.
@@ -495,15 +521,14 @@ fn generate_ticket(
     let (first, analysis) = analysis_of_customer(&opening, &[]);
     let mut frustration = first.clone();
     let mut upset = first.score >= heard_language::FRUSTRATED_AT || first.abusive;
-    events.push(SeedEvent {
-        actor_id: Some(requester_id),
-        kind: "created",
-        data: json!({"channel": channel, "priority": priority, "team_id": team_id,
+    events.push(
+        Some(requester_id),
+        "created",
+        json!({"channel": channel, "priority": priority, "team_id": team_id,
                      "assignee_id": null, "requester_id": requester_id, "policy": policy,
-                     "frustration": first.score})
-        .to_string(),
-        created_at: at,
-    });
+                     "frustration": first.score}),
+        at,
+    );
     push_message(
         &mut messages,
         requester_id,
@@ -516,18 +541,18 @@ fn generate_ticket(
 
     if let Some(agent) = assignee {
         at += step(&mut rng, 5, 240);
-        events.push(SeedEvent {
-            actor_id: None,
-            kind: "assigned",
-            data: json!({"from": null, "to": agent, "by": "router"}).to_string(),
-            created_at: at,
-        });
-        events.push(SeedEvent {
-            actor_id: None,
-            kind: "status_changed",
-            data: json!({"from": "new", "to": "open", "because": "assigned"}).to_string(),
-            created_at: at,
-        });
+        events.push(
+            None,
+            "assigned",
+            json!({"from": null, "to": agent, "by": "router"}),
+            at,
+        );
+        events.push(
+            None,
+            "status_changed",
+            json!({"from": "new", "to": "open", "because": "assigned"}),
+            at,
+        );
         // Three to eight messages in all: replies and the customer's answers by turns.
         let turns = 2 + rng.below(6);
         let mut agent_turn = true;
@@ -543,12 +568,12 @@ fn generate_ticket(
                         None,
                         at,
                     );
-                    events.push(SeedEvent {
-                        actor_id: Some(agent),
-                        kind: "noted",
-                        data: json!({"by": "staff", "channel": channel}).to_string(),
-                        created_at: at,
-                    });
+                    events.push(
+                        Some(agent),
+                        "noted",
+                        json!({"by": "staff", "channel": channel}),
+                        at,
+                    );
                 }
                 let r = rng.below(REPLIES.len());
                 push_message(
@@ -559,12 +584,12 @@ fn generate_ticket(
                     Some(cast.reply_analysis[r].clone()),
                     at,
                 );
-                events.push(SeedEvent {
-                    actor_id: Some(agent),
-                    kind: "replied",
-                    data: json!({"by": "staff", "channel": channel}).to_string(),
-                    created_at: at,
-                });
+                events.push(
+                    Some(agent),
+                    "replied",
+                    json!({"by": "staff", "channel": channel}),
+                    at,
+                );
             } else if turn + 1 < turns || matches!(status, "open" | "pending_third_party") {
                 let text = rng.pick(FOLLOW_UPS).to_string();
                 let (f, analysis) = analysis_of_customer(&text, &customer_said);
@@ -576,26 +601,25 @@ fn generate_ticket(
                     Some(analysis),
                     at,
                 );
-                events.push(SeedEvent {
-                    actor_id: Some(requester_id),
-                    kind: "replied",
-                    data: json!({"by": "customer", "channel": channel, "frustration": f.score})
-                        .to_string(),
-                    created_at: at,
-                });
+                events.push(
+                    Some(requester_id),
+                    "replied",
+                    json!({"by": "customer", "channel": channel, "frustration": f.score}),
+                    at,
+                );
                 customer_said.push(text);
                 upset |= f.score >= heard_language::FRUSTRATED_AT || f.abusive;
                 frustration = f;
             }
             agent_turn = !agent_turn;
         }
-        let move_to = |to: &str, at: i64, events: &mut Vec<SeedEvent>, from: &str| {
-            events.push(SeedEvent {
-                actor_id: Some(agent),
-                kind: "status_changed",
-                data: json!({"from": from, "to": to}).to_string(),
-                created_at: at,
-            });
+        let move_to = |to: &str, at: i64, events: &mut Log, from: &str| {
+            events.push(
+                Some(agent),
+                "status_changed",
+                json!({"from": from, "to": to}),
+                at,
+            );
         };
         match status {
             "pending_customer" | "pending_third_party" | "resolved" => {
@@ -611,14 +635,13 @@ fn generate_ticket(
                         recorded_by: agent,
                         recorded_at: at + room / 2,
                     });
-                    events.push(SeedEvent {
-                        actor_id: Some(agent),
-                        kind: "diagnosed",
-                        data: json!({"root_cause": topic.diagnosis.0,
-                                     "resolution": topic.diagnosis.1, "problem_id": null})
-                        .to_string(),
-                        created_at: at + room / 2,
-                    });
+                    events.push(
+                        Some(agent),
+                        "diagnosed",
+                        json!({"root_cause": topic.diagnosis.0,
+                                     "resolution": topic.diagnosis.1, "problem_id": null}),
+                        at + room / 2,
+                    );
                 }
                 move_to("closed", at + room, &mut events, "resolved");
             }
@@ -636,15 +659,16 @@ fn generate_ticket(
             Some(analysis),
             at,
         );
-        events.push(SeedEvent {
-            actor_id: Some(requester_id),
-            kind: "replied",
-            data: json!({"by": "customer", "channel": channel, "frustration": f.score}).to_string(),
-            created_at: at,
-        });
+        events.push(
+            Some(requester_id),
+            "replied",
+            json!({"by": "customer", "channel": channel, "frustration": f.score}),
+            at,
+        );
         frustration = f;
     }
     let updated_at = events
+        .events
         .iter()
         .map(|e| e.created_at)
         .max()
@@ -670,17 +694,7 @@ fn generate_ticket(
         next_alert_at: None,
         escalate_at: None,
     };
-    let log: Vec<_> = events
-        .iter()
-        .filter_map(|e| {
-            sla_event(
-                e.created_at,
-                e.kind,
-                &serde_json::from_str(&e.data).unwrap_or_default(),
-            )
-        })
-        .collect();
-    let clocks = compute_clocks(&cast.book, &log, ts(cast.now));
+    let clocks = compute_clocks(&cast.book, &events.sla, ts(cast.now));
     Services::apply_clocks(&mut state, &clocks, cast.now);
     // Warnings and breaches already past count as sent: only the next one is scheduled,
     // so a seeded desk does not start with a flood of old alerts.
@@ -701,7 +715,7 @@ fn generate_ticket(
         created_at,
         updated_at,
         messages,
-        events,
+        events: events.events,
         diagnosis,
     }
 }
