@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::fxhash::FxHashMap as HashMap;
 
 use crate::lexicon::{EN, Lexicon};
-use crate::restate::restatement_with;
+use crate::restate::restatement_of;
 use crate::text::{Token, analyze};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -186,9 +186,12 @@ pub(crate) fn score_parts(
     let mut raw: Vec<Raw> = Vec::new();
     let mut abusive = false;
 
+    // A restatement marker ("as I said") lowers the bar for a restatement below.
+    let mut marker = false;
     for m in lex.find(&lex.frustration, toks) {
         let rule = &lex.frustration.rules[m.rule];
         abusive |= rule.flags.abuse || rule.kind == SignalKind::Abuse;
+        marker |= rule.kind == SignalKind::Repetition;
         raw.push(Raw {
             kind: rule.kind,
             start: toks[m.tok_start].start,
@@ -232,7 +235,7 @@ pub(crate) fn score_parts(
     }
     if !ctx.earlier_messages.is_empty() {
         let earlier: Vec<&str> = ctx.earlier_messages.iter().map(String::as_str).collect();
-        if let Some(r) = restatement_with(lex, &earlier, text) {
+        if let Some(r) = restatement_of(lex, &earlier, &a, || marker) {
             let sig = lex.frustration.signal("restatement");
             raw.push(Raw {
                 kind: SignalKind::Restatement,

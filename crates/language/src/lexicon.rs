@@ -3,6 +3,8 @@
 //! Everything language-specific lives in `data/<lang>/`; this module knows only the
 //! format, so a new language is a new folder of files, not new code.
 
+use std::borrow::Cow;
+
 use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::model::LinearModel;
@@ -12,6 +14,8 @@ use crate::text::Token;
 #[derive(Debug, Default)]
 pub(crate) struct Class {
     words: HashSet<String>,
+    /// The vocabulary ids of `words`.
+    ids: Vec<u32>,
     prefixes: Vec<String>,
 }
 
@@ -34,10 +38,79 @@ enum Alt {
     Number,
 }
 
+impl Alt {
+    /// For the alternatives an element does not test as words or class bits.
+    fn matches(&self, t: &Token) -> bool {
+        match self {
+            Alt::Word(x) => *x == t.id,
+            Alt::Text(x) => *x == t.norm,
+            Alt::Prefix(p) => t.norm.starts_with(p.as_str()),
+            Alt::Class(c) => t.class_bits & (1 << c) != 0,
+            Alt::Any => true,
+            Alt::Number => !t.norm.is_empty() && t.norm.bytes().all(|b| b.is_ascii_digit()),
+        }
+    }
+}
+
+/// One element of a pattern, its alternatives sorted by how they are tested: vocabulary
+/// words as integers and classes as one bit mask, which covers almost every element.
 #[derive(Debug, Clone)]
 struct Element {
-    alts: Vec<Alt>,
+    words: Vec<u32>,
+    /// Class i ↦ bit i (there are at most 32 classes).
+    classes: u32,
+    /// Everything else: words outside the vocabulary, prefixes, `*`, `#`.
+    other: Vec<Alt>,
     optional: bool,
+}
+
+impl Element {
+    fn new(alts: Vec<Alt>, optional: bool) -> Element {
+        let mut el = Element {
+            words: Vec::new(),
+            classes: 0,
+            other: Vec::new(),
+            optional,
+        };
+        for a in alts {
+            match a {
+                Alt::Word(w) => el.words.push(w),
+                Alt::Class(c) if c < 32 => el.classes |= 1 << c,
+                other => el.other.push(other),
+            }
+        }
+        el.finish()
+    }
+
+    /// An element that matches what any of `els` matches.
+    fn any_of<'e>(els: impl IntoIterator<Item = &'e Element>) -> Element {
+        let mut all = Element::new(Vec::new(), false);
+        for el in els {
+            all.words.extend(&el.words);
+            all.classes |= el.classes;
+            all.other.extend(el.other.iter().cloned());
+        }
+        all.finish()
+    }
+
+    /// Sorts the words, so that long lists can be searched by halves.
+    fn finish(mut self) -> Element {
+        self.words.sort_unstable();
+        self.words.dedup();
+        self
+    }
+
+    /// Whether the token is one of the alternatives.
+    #[inline]
+    fn matches(&self, t: &Token) -> bool {
+        t.class_bits & self.classes != 0
+            || match self.words.len() {
+                0 => false,
+                1..=8 => self.words.contains(&t.id),
+                _ => self.words.binary_search(&t.id).is_ok(),
+            }
+            || self.other.iter().any(|a| a.matches(t))
+    }
 }
 
 /// A phrase pattern: space-separated elements, each a `|`-separated list of words,
@@ -45,6 +118,47 @@ struct Element {
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
     elems: Vec<Element>,
+}
+
+impl Pattern {
+    fn new(elems: Vec<(Vec<Alt>, bool)>) -> Pattern {
+        Pattern {
+            elems: elems
+                .into_iter()
+                .map(|(alts, optional)| Element::new(alts, optional))
+                .collect(),
+        }
+    }
+}
+
+/// Patterns to try at many places ("does any of them start here?"), with a quick test of
+/// the words they can start with, so most places cost one test instead of one per pattern.
+pub(crate) struct Phrases<'a> {
+    patterns: Vec<Cow<'a, Pattern>>,
+    /// What the first elements name, all together.
+    first: Element,
+    /// Some pattern starts with an optional element: every place must be tried.
+    anywhere: bool,
+}
+
+impl<'a> Phrases<'a> {
+    fn new(patterns: Vec<Cow<'a, Pattern>>) -> Phrases<'a> {
+        let firsts = || patterns.iter().filter_map(|p| p.elems.first());
+        Phrases {
+            first: Element::any_of(firsts()),
+            anywhere: firsts().any(|el| el.optional),
+            patterns,
+        }
+    }
+
+    /// Whether one of the patterns matches starting at token `at`.
+    pub(crate) fn match_at(&self, lex: &Lexicon, tokens: &[Token], at: usize) -> bool {
+        (self.anywhere || tokens.get(at).is_some_and(|t| self.first.matches(t)))
+            && self
+                .patterns
+                .iter()
+                .any(|p| lex.pattern_at(p, tokens, at).is_some())
+    }
 }
 
 /// What a rule asks of its context beyond the words themselves.
@@ -109,63 +223,112 @@ pub(crate) struct Match {
 pub(crate) struct RuleSet<K> {
     pub rules: Vec<Rule<K>>,
     pub signals: HashMap<String, Signal>,
-    by_first: HashMap<u32, Vec<usize>>,
-    unindexed: Vec<usize>,
-    /// Per rule, a token at a fixed offset that must be one of a few words, when the
-    /// pattern says so plainly: most candidates found by their first word fail there, and
-    /// this test is far cheaper than matching.
-    next: Vec<Option<NextFilter>>,
+    /// The rules that can start with each vocabulary word, by word id (built by `index`
+    /// while loading; ids past the end start no rule).
+    by_first: Vec<First>,
+    /// The rules that start with a pair of words, when the second can only be one of a
+    /// list of words too.
+    by_pair: HashMap<(u32, u32), Vec<Candidate>>,
+    /// The rules that can start with a prefix, a number or any word: tried everywhere.
+    unindexed: Vec<Candidate>,
+    /// What the unindexed rules can start with, all together, unless one of them starts
+    /// with an optional element (`unindexed_anywhere`): most places need not try them.
+    unindexed_first: Element,
+    unindexed_anywhere: bool,
+    /// Per rule, what the token after the first must be (`follow_of`), if anything.
+    follow: Vec<Option<Element>>,
 }
 
-/// What the token `offset` places after a rule's first must be: words or classes.
-#[derive(Debug, Clone)]
-struct NextFilter {
-    offset: usize,
-    words: Vec<u32>,
-    classes: u32,
+/// What starts with one vocabulary word.
+#[derive(Debug, Clone, Default)]
+struct First {
+    rules: Vec<Candidate>,
+    /// Some rule in `by_pair` starts with the word (most words start none: no lookup).
+    paired: bool,
 }
 
-impl NextFilter {
-    /// Among the required elements a pattern starts with (so each sits at a fixed
-    /// offset), the most selective one after the first that names only words and
-    /// classes; none when there is no such element.
-    fn of(pattern: &Pattern) -> Option<NextFilter> {
-        if pattern.elems.first()?.optional {
-            return None;
-        }
-        let mut best: Option<NextFilter> = None;
-        for (offset, el) in pattern.elems.iter().enumerate().skip(1) {
-            if el.optional {
-                break;
-            }
-            let mut f = NextFilter {
-                offset,
-                words: Vec::new(),
-                classes: 0,
-            };
-            let plain = el.alts.iter().all(|a| match a {
-                Alt::Word(w) => {
-                    f.words.push(*w);
-                    true
-                }
-                Alt::Class(c) if *c < 32 => {
-                    f.classes |= 1 << c;
-                    true
-                }
-                _ => false,
-            });
-            // Fewer words and no class is more selective.
-            let cost = |f: &NextFilter| f.words.len() + 50 * f.classes.count_ones() as usize;
-            if plain && best.as_ref().is_none_or(|b| cost(&f) < cost(b)) {
-                best = Some(f);
-            }
-        }
-        best
-    }
+/// A rule worth trying where its first word is, with what rules it out most cheaply.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    rule: u32,
+    sentence_start: bool,
+    /// The offset of a required element (after the second) that sits at a fixed place and
+    /// names only words and classes, when the pattern has one (`check_offset`): many
+    /// candidates fail there, and testing one token is far cheaper than matching.
+    /// 0 when there is none.
+    check: u8,
+    /// The first element must be tested (the rule is tried everywhere, not where its first
+    /// word is).
+    test_first: bool,
+    /// The token after the first must be tested against `RuleSet::follow` (the rule is not
+    /// indexed by the first two words).
+    test_follow: bool,
+}
 
-    fn admits(&self, t: &Token) -> bool {
-        t.class_bits & self.classes != 0 || self.words.contains(&t.id)
+/// A rule is indexed by its first two words only when that makes at most this many pairs.
+const MAX_PAIRS: usize = 4096;
+
+/// The words an element can match, when they can be listed: no prefixes (of its own or of
+/// its classes), numbers or wildcards.
+fn listed_words(el: &Element, classes: &[Class]) -> Option<Vec<u32>> {
+    if !el.other.is_empty() {
+        return None;
     }
+    let mut words = el.words.clone();
+    for (i, class) in classes.iter().enumerate() {
+        if el.classes & (1 << i) != 0 {
+            if !class.prefixes.is_empty() {
+                return None;
+            }
+            words.extend(&class.ids);
+        }
+    }
+    Some(words)
+}
+
+/// What the token after a pattern's first can be: any of the elements up to and including
+/// the next required one. None when the first element is optional (the pattern may start
+/// later) or nothing after it is required (the match may end with it).
+fn follow_of(pattern: &Pattern) -> Option<Element> {
+    let (first, rest) = pattern.elems.split_first()?;
+    if first.optional {
+        return None;
+    }
+    let next_required = rest.iter().position(|e| !e.optional)?;
+    Some(Element::any_of(&rest[..=next_required]))
+}
+
+/// Among the required elements a pattern starts with (so each sits at a fixed offset), the
+/// most selective one after the second (which `follow_of` covers) that names only words
+/// and classes; 0 when there is no such element.
+fn check_offset(pattern: &Pattern) -> u8 {
+    if pattern.elems.first().is_none_or(|e| e.optional) {
+        return 0;
+    }
+    // Fewer words and no class is more selective.
+    let cost = |e: &Element| e.words.len() + 50 * e.classes.count_ones() as usize;
+    let mut best: Option<(usize, usize)> = None;
+    for (offset, el) in pattern.elems.iter().enumerate().skip(1) {
+        if el.optional {
+            break;
+        }
+        if offset >= 2 && el.other.is_empty() && best.is_none_or(|(_, c)| cost(el) < c) {
+            best = Some((offset, cost(el)));
+        }
+    }
+    best.and_then(|(offset, _)| u8::try_from(offset).ok())
+        .unwrap_or(0)
+}
+
+/// A word of the vocabulary or of the spelling table, as the tokeniser sees it.
+#[derive(Debug)]
+pub(crate) struct Known {
+    /// The canonical form when the word is a spelling variant.
+    pub canon: Option<String>,
+    /// Of the canonical form: its vocabulary id, class bits and model-class bits.
+    pub id: u32,
+    pub class_bits: u32,
+    pub model_bits: u8,
 }
 
 /// Marks a token whose word is in no pattern or class.
@@ -173,7 +336,8 @@ pub(crate) const NO_WORD: u32 = u32::MAX;
 
 pub(crate) struct Lexicon {
     /// Every word that appears in a pattern or a class, with an id; per id, its classes as
-    /// bits (class i ↦ bit i) and its model-class bits. One lookup per token gives all three.
+    /// bits (class i ↦ bit i) and its model-class bits. (Tokens find all three, and their
+    /// spelling, in one lookup in `known`.)
     vocab: HashMap<String, u32>,
     vocab_classes: Vec<u32>,
     vocab_model: Vec<u8>,
@@ -184,7 +348,11 @@ pub(crate) struct Lexicon {
     /// model-class bits). Checked per token, so only a bucket is scanned.
     prefixes: Vec<Vec<(String, u32, u8)>>,
     class_ids: HashMap<String, usize>,
-    pub spelling: HashMap<String, String>,
+    /// Informal spellings and their canonical forms ("dont" → "don't").
+    spelling: HashMap<String, String>,
+    /// What the tokeniser needs about every vocabulary word and every spelling variant,
+    /// in one lookup per token (built last, from the tables above).
+    known: HashMap<String, Known>,
     pub tone: RuleSet<crate::tone::ToneRule>,
     pub frustration: RuleSet<crate::frustration::SignalKind>,
     pub checklist: RuleSet<crate::tone::CheckItem>,
@@ -217,7 +385,7 @@ impl Lexicon {
     /// A word's vocabulary id, class bits and model-class bits (the latter two including
     /// classes that match by prefix).
     pub(crate) fn lookup(&self, word: &str) -> (u32, u32, u8) {
-        let (id, mut classes, mut model) = match self.vocab.get(word) {
+        let (id, classes, model) = match self.vocab.get(word) {
             Some(&id) => (
                 id,
                 self.vocab_classes[id as usize],
@@ -225,6 +393,13 @@ impl Lexicon {
             ),
             None => (NO_WORD, 0, 0),
         };
+        let (prefix_classes, prefix_model) = self.prefix_classes(word);
+        (id, classes | prefix_classes, model | prefix_model)
+    }
+
+    /// The class bits and model-class bits of the classes a word is in by prefix ("fuck*").
+    pub(crate) fn prefix_classes(&self, word: &str) -> (u32, u8) {
+        let (mut classes, mut model) = (0, 0);
         // Only the prefixes starting with the word's first byte can match.
         if let Some(&b) = word.as_bytes().first() {
             for (p, class_bits, model_bits) in &self.prefixes[usize::from(b)] {
@@ -234,7 +409,7 @@ impl Lexicon {
                 }
             }
         }
-        (id, classes, model)
+        (classes, model)
     }
 
     fn add_prefix(&mut self, p: &str, class_bits: u32, model_bits: u8) {
@@ -285,19 +460,24 @@ impl Lexicon {
 
     /// Compiles a pattern at load time, adding its words to the vocabulary.
     fn compile_pattern(&mut self, s: &str) -> Result<Pattern, String> {
-        let mut p = self.parse_pattern(s)?;
-        for el in &mut p.elems {
-            for a in &mut el.alts {
+        let mut elems = self.parse_elements(s)?;
+        for (alts, _) in &mut elems {
+            for a in alts {
                 if let Alt::Text(w) = a {
                     *a = Alt::Word(self.intern(w));
                 }
             }
         }
-        Ok(p)
+        Ok(Pattern::new(elems))
     }
 
     /// Parses a pattern; words outside the vocabulary stay text (run-time patterns).
     fn parse_pattern(&self, s: &str) -> Result<Pattern, String> {
+        Ok(Pattern::new(self.parse_elements(s)?))
+    }
+
+    /// A pattern's elements: their alternatives, and whether each is optional.
+    fn parse_elements(&self, s: &str) -> Result<Vec<(Vec<Alt>, bool)>, String> {
         let mut elems = Vec::new();
         // Hyphens split words in the text ("back-end" is two tokens), so they do here too.
         let spaced = s.replace('-', " ");
@@ -332,12 +512,12 @@ impl Lexicon {
                 };
                 alts.push(alt);
             }
-            elems.push(Element { alts, optional });
+            elems.push((alts, optional));
         }
-        if elems.iter().all(|e| e.optional) {
+        if elems.iter().all(|e| e.1) {
             return Err(format!("pattern {s:?} has no required word"));
         }
-        Ok(Pattern { elems })
+        Ok(elems)
     }
 
     fn parse_rules<K: Copy>(
@@ -346,13 +526,7 @@ impl Lexicon {
         file: &str,
         kind: impl Fn(&str) -> Option<K>,
     ) -> Result<RuleSet<K>, String> {
-        let mut set = RuleSet {
-            rules: Vec::new(),
-            signals: HashMap::default(),
-            by_first: HashMap::default(),
-            unindexed: Vec::new(),
-            next: Vec::new(),
-        };
+        let mut set = RuleSet::empty();
         for (line, cols) in rows(text) {
             let err = |m: String| format!("{file}:{line}: {m}");
             if cols.len() < 4 {
@@ -383,7 +557,7 @@ impl Lexicon {
             for one in pat.split(';').map(str::trim).filter(|p| !p.is_empty()) {
                 let pattern = self.compile_pattern(one).map_err(err)?;
                 let idx = set.rules.len();
-                set.index(idx, &pattern, &self.classes, &self.vocab);
+                set.index(idx, &pattern, flags.sentence_start, &self.classes);
                 set.rules.push(Rule {
                     kind: k,
                     weight,
@@ -406,6 +580,7 @@ impl Lexicon {
             prefixes: vec![Vec::new(); 256],
             class_ids: HashMap::default(),
             spelling: HashMap::default(),
+            known: HashMap::default(),
             tone: RuleSet::empty(),
             frustration: RuleSet::empty(),
             checklist: RuleSet::empty(),
@@ -440,6 +615,7 @@ impl Lexicon {
             for w in &class.words {
                 let id = lex.intern(w);
                 lex.vocab_classes[id as usize] |= 1 << c;
+                class.ids.push(id);
             }
             for p in &class.prefixes {
                 class_prefixes.push((c, p.clone()));
@@ -505,7 +681,7 @@ impl Lexicon {
                     .compile_pattern(one)
                     .map_err(|e| format!("glossary.tsv:{line}: {e}"))?;
                 let idx = glossary.rules.len();
-                glossary.index(idx, &pattern, &lex.classes, &lex.vocab);
+                glossary.index(idx, &pattern, false, &lex.classes);
                 // `reason` holds the row's first spelling: the term is reported once per row.
                 glossary.rules.push(Rule {
                     kind: (),
@@ -534,49 +710,66 @@ impl Lexicon {
             }
             lex.fact_words.insert(cols[0].trim().to_lowercase(), pats);
         }
+        lex.known = lex.known_words();
         Ok(lex)
     }
 
-    pub(crate) fn parse_pattern_pub(&self, s: &str) -> Option<Pattern> {
-        self.parse_pattern(s).ok()
+    /// The `known` table: every vocabulary word, then every spelling variant (a variant is
+    /// read as its canonical form even when it is a vocabulary word itself).
+    fn known_words(&self) -> HashMap<String, Known> {
+        let mut known = HashMap::default();
+        let mut add = |word: &str, canon: Option<&String>| {
+            let (id, class_bits, model_bits) = self.lookup(canon.map_or(word, String::as_str));
+            let canon = canon.cloned();
+            let k = Known {
+                canon,
+                id,
+                class_bits,
+                model_bits,
+            };
+            known.insert(word.to_string(), k);
+        };
+        for w in self.vocab.keys() {
+            add(w, None);
+        }
+        for (variant, canon) in &self.spelling {
+            add(variant, Some(canon));
+        }
+        known
     }
 
-    fn alt_matches(&self, alt: &Alt, t: &Token) -> bool {
-        match alt {
-            Alt::Word(x) => *x == t.id,
-            Alt::Text(x) => *x == t.norm,
-            Alt::Prefix(p) => t.norm.starts_with(p.as_str()),
-            Alt::Class(c) => t.class_bits & (1 << c) != 0,
-            Alt::Any => true,
-            Alt::Number => !t.norm.is_empty() && t.norm.bytes().all(|b| b.is_ascii_digit()),
-        }
+    /// A normalised word's entry in the `known` table, with the key as stored there. A word
+    /// it lacks is in no pattern or class (`NO_WORD`), except by prefix (`prefix_classes`).
+    pub(crate) fn known(&self, word: &str) -> Option<(&str, &Known)> {
+        self.known.get_key_value(word).map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The patterns `facts.tsv` lists for a word or key, with the word itself as a pattern.
+    pub(crate) fn fact_phrases(&self, key: &str) -> Phrases<'_> {
+        let mut patterns: Vec<Cow<Pattern>> = self
+            .fact_words
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(Cow::Borrowed)
+            .collect();
+        patterns.extend(self.parse_pattern(key).ok().map(Cow::Owned));
+        Phrases::new(patterns)
     }
 
     /// Length in tokens of the match of `elems` at `tokens[at..]`, if any (longest wins).
-    fn match_at(
-        &self,
-        elems: &[Element],
-        tokens: &[Token],
-        at: usize,
-        sentence: u32,
-    ) -> Option<usize> {
+    fn match_at(elems: &[Element], tokens: &[Token], at: usize, sentence: u32) -> Option<usize> {
         let Some((first, rest)) = elems.split_first() else {
             return Some(0);
         };
         let here = tokens
             .get(at)
-            .filter(|t| t.sentence == sentence && !t.quoted)
-            .is_some_and(|t| first.alts.iter().any(|a| self.alt_matches(a, t)));
-        let taken = if here {
-            self.match_at(rest, tokens, at + 1, sentence).map(|n| n + 1)
-        } else {
-            None
-        };
-        if taken.is_some() {
-            return taken;
+            .is_some_and(|t| t.sentence == sentence && !t.quoted && first.matches(t));
+        if here && let Some(n) = Self::match_at(rest, tokens, at + 1, sentence) {
+            return Some(n + 1);
         }
         if first.optional {
-            return self.match_at(rest, tokens, at, sentence);
+            return Self::match_at(rest, tokens, at, sentence);
         }
         None
     }
@@ -589,36 +782,57 @@ impl Lexicon {
         at: usize,
     ) -> Option<usize> {
         let sentence = tokens.get(at)?.sentence;
-        self.match_at(&pattern.elems, tokens, at, sentence)
-            .filter(|&n| n > 0)
+        Self::match_at(&pattern.elems, tokens, at, sentence).filter(|&n| n > 0)
     }
 
     /// Every match of every rule in `set`, longest first at each start, with matches that
     /// sit inside a longer one dropped (so "as I already said" is one finding, not two).
     pub(crate) fn find<K>(&self, set: &RuleSet<K>, tokens: &[Token]) -> Vec<Match> {
         let mut found = Vec::new();
-        for at in 0..tokens.len() {
-            if tokens[at].quoted {
+        for (at, t) in tokens.iter().enumerate() {
+            if t.quoted {
                 continue;
             }
-            let candidates = set
+            // Most words start no rule: skip them before looking further.
+            let first = set
                 .by_first
-                .get(&tokens[at].id)
-                .into_iter()
-                .flatten()
-                .chain(set.unindexed.iter());
-            for &r in candidates {
-                let rule = &set.rules[r];
-                if rule.flags.sentence_start
-                    && at > 0
-                    && tokens[at - 1].sentence == tokens[at].sentence
-                {
+                .get(t.id as usize)
+                .filter(|f| f.paired || !f.rules.is_empty());
+            let unindexed = match set.unindexed_anywhere || set.unindexed_first.matches(t) {
+                true => set.unindexed.as_slice(),
+                false => &[],
+            };
+            if first.is_none() && unindexed.is_empty() {
+                continue;
+            }
+            let by_first = first.map_or(&[][..], |f| f.rules.as_slice());
+            // A match never crosses a sentence or takes a quoted word.
+            let next = tokens
+                .get(at + 1)
+                .filter(|n| n.sentence == t.sentence && !n.quoted);
+            let by_pair = match next {
+                Some(n) if first.is_some_and(|f| f.paired) => set
+                    .by_pair
+                    .get(&(t.id, n.id))
+                    .map_or(&[][..], Vec::as_slice),
+                _ => &[][..],
+            };
+            let starts_sentence = at == 0 || tokens[at - 1].sentence != t.sentence;
+            for c in by_first.iter().chain(by_pair).chain(unindexed) {
+                if c.sentence_start && !starts_sentence {
                     continue;
                 }
-                if let Some(f) = &set.next[r] {
-                    match tokens.get(at + f.offset) {
-                        Some(t)
-                            if t.sentence == tokens[at].sentence && !t.quoted && f.admits(t) => {}
+                let rule = &set.rules[c.rule as usize];
+                if c.test_first && !rule.pattern.elems[0].matches(t) {
+                    continue;
+                }
+                if c.test_follow && !set.follows(c.rule, next) {
+                    continue;
+                }
+                if c.check > 0 {
+                    let el = &rule.pattern.elems[c.check as usize];
+                    match tokens.get(at + c.check as usize) {
+                        Some(n) if n.sentence == t.sentence && !n.quoted && el.matches(n) => {}
                         _ => continue,
                     }
                 }
@@ -627,7 +841,7 @@ impl Lexicon {
                         continue;
                     }
                     found.push(Match {
-                        rule: r,
+                        rule: c.rule as usize,
                         tok_start: at,
                         tok_end: at + n,
                     });
@@ -670,58 +884,95 @@ impl<K> RuleSet<K> {
         RuleSet {
             rules: Vec::new(),
             signals: HashMap::default(),
-            by_first: HashMap::default(),
+            by_first: Vec::new(),
+            by_pair: HashMap::default(),
             unindexed: Vec::new(),
-            next: Vec::new(),
+            unindexed_first: Element::new(Vec::new(), false),
+            unindexed_anywhere: false,
+            follow: Vec::new(),
         }
     }
 
     /// Rules are looked up by the words they can start with: the words of the leading
-    /// elements up to the first required one, with classes expanded to their words. Only
-    /// rules that can start with a prefix, a number or any word are tried everywhere.
-    fn index(
-        &mut self,
-        idx: usize,
-        pattern: &Pattern,
-        classes: &[Class],
-        vocab: &HashMap<String, u32>,
-    ) {
-        debug_assert_eq!(self.next.len(), idx, "rules are indexed in order");
-        self.next.push(NextFilter::of(pattern));
-        let mut words: Vec<u32> = Vec::new();
-        let mut anywhere = false;
+    /// elements up to the first required one, with classes expanded to their words; and
+    /// when the token after the first can only be one of a list of words too, by both
+    /// words, so that "you" does not try the fifty rules that start with it. Only rules
+    /// that can start with a prefix, a number or any word are tried everywhere.
+    fn index(&mut self, idx: usize, pattern: &Pattern, sentence_start: bool, classes: &[Class]) {
+        debug_assert_eq!(self.rules.len(), idx, "rules are indexed in order");
+        let follow = follow_of(pattern);
+        let mut c = Candidate {
+            rule: idx as u32,
+            sentence_start,
+            check: check_offset(pattern),
+            test_first: false,
+            test_follow: follow.is_some(),
+        };
+        let mut first: Option<Vec<u32>> = Some(Vec::new());
         for el in &pattern.elems {
-            for a in &el.alts {
-                match a {
-                    Alt::Word(w) => words.push(*w),
-                    Alt::Class(c) if classes[*c].prefixes.is_empty() => {
-                        words.extend(classes[*c].words.iter().filter_map(|w| vocab.get(w)))
-                    }
-                    _ => anywhere = true,
-                }
-            }
+            first = first.zip(listed_words(el, classes)).map(|(mut a, b)| {
+                a.extend(b);
+                a
+            });
             if !el.optional {
                 break;
             }
         }
-        if anywhere {
-            self.unindexed.push(idx);
+        let next = follow.as_ref().and_then(|f| listed_words(f, classes));
+        self.follow.push(follow);
+        let Some(first) = first else {
+            match pattern.elems.first() {
+                Some(el) if !el.optional => {
+                    c.test_first = true;
+                    self.unindexed_first = Element::any_of([&self.unindexed_first, el]);
+                }
+                _ => self.unindexed_anywhere = true,
+            }
+            self.unindexed.push(c);
             return;
-        }
-        for w in words {
-            let list = self.by_first.entry(w).or_default();
-            if list.last() != Some(&idx) {
-                list.push(idx);
+        };
+        let push = |list: &mut Vec<Candidate>, c: Candidate| {
+            if list.last().is_none_or(|l| l.rule != c.rule) {
+                list.push(c);
+            }
+        };
+        let next = next.filter(|next| next.len() * first.len() <= MAX_PAIRS);
+        c.test_follow &= next.is_none();
+        for &w in &first {
+            if self.by_first.len() <= w as usize {
+                self.by_first.resize(w as usize + 1, First::default());
+            }
+            let entry = &mut self.by_first[w as usize];
+            match &next {
+                Some(next) => {
+                    entry.paired = true;
+                    for &n in next {
+                        push(self.by_pair.entry((w, n)).or_default(), c);
+                    }
+                }
+                None => push(&mut entry.rules, c),
             }
         }
     }
 
-    pub(crate) fn signal(&self, name: &str) -> Signal {
-        self.signals.get(name).cloned().unwrap_or(Signal {
+    /// Whether `next` (the token after a rule's first, if in the same sentence and not
+    /// quoted) can continue the rule.
+    fn follows(&self, rule: u32, next: Option<&Token>) -> bool {
+        match (&self.follow[rule as usize], next) {
+            (None, _) => true,
+            (Some(el), Some(n)) => el.matches(n),
+            (Some(_), None) => false,
+        }
+    }
+
+    /// A `=name` row's weight and wording; a row the file lacks weighs nothing.
+    pub(crate) fn signal(&self, name: &str) -> &Signal {
+        static NONE: Signal = Signal {
             weight: 0.0,
             reason: String::new(),
             suggestion: String::new(),
-        })
+        };
+        self.signals.get(name).unwrap_or(&NONE)
     }
 }
 

@@ -46,7 +46,7 @@ pub mod training {
         crate::text::analyze(text, lex)
             .tokens
             .into_iter()
-            .map(|t| t.norm)
+            .map(|t| t.norm.into_owned())
             .collect()
     }
 

@@ -25,6 +25,88 @@ pub struct LinearModel {
     /// words' points are counted from. `None` for older files: the bias then.
     pub(crate) reference: Option<f32>,
     weights: HashMap<String, (u32, f32)>,
+    /// `weights` by word instead of by feature text (built from it), so scoring looks each
+    /// word up once instead of building and hashing three strings per word.
+    index: FeatureIndex,
+}
+
+/// A feature's id (for counting it once) and weight.
+type Weight = (u32, f32);
+
+/// The features of one word: the word itself, negated, and first in a sentence.
+#[derive(Debug, Default, Clone, Copy)]
+struct WordFeatures {
+    /// The word's id, for `FeatureIndex::pairs`.
+    id: u32,
+    plain: Option<Weight>,
+    negated: Option<Weight>,
+    start: Option<Weight>,
+    /// Some pair feature starts with the word (most words start none: no lookup).
+    starts_pair: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+struct FeatureIndex {
+    /// Every word some feature names, with its own features: one lookup per token.
+    words: HashMap<String, WordFeatures>,
+    /// Pairs by the ids of their words.
+    pairs: HashMap<(u32, u32), Weight>,
+    /// Per model class, the plain and the negated feature.
+    classes: [[Option<Weight>; 2]; MODEL_CLASS_FEATURES.len()],
+    /// One more than the largest feature id.
+    ids: usize,
+}
+
+impl FeatureIndex {
+    fn build(weights: &HashMap<String, (u32, f32)>) -> FeatureIndex {
+        let mut index = FeatureIndex::default();
+        for (name, &weight) in weights {
+            index.add(name, weight);
+            index.ids = index.ids.max(weight.0 as usize + 1);
+        }
+        index
+    }
+
+    fn word(&mut self, w: &str) -> &mut WordFeatures {
+        if !self.words.contains_key(w) {
+            let id = self.words.len() as u32;
+            let features = WordFeatures {
+                id,
+                ..WordFeatures::default()
+            };
+            self.words.insert(w.to_string(), features);
+        }
+        self.words.get_mut(w).expect("inserted above")
+    }
+
+    /// Files a feature by its text (see `Feature::write`); text `each_feature` can never
+    /// produce (an unknown class) is left out.
+    fn add(&mut self, name: &str, weight: Weight) {
+        let class = |c: &str| MODEL_CLASS_FEATURES.iter().position(|&n| n == c);
+        if let Some((a, b)) = name.split_once(' ') {
+            if a == "^" {
+                self.word(b).start = Some(weight);
+            } else {
+                let first = self.word(a);
+                first.starts_pair = true;
+                let first = first.id;
+                let second = self.word(b).id;
+                self.pairs.insert((first, second), weight);
+            }
+        } else if let Some(c) = name.strip_prefix('!').filter(|c| c.starts_with('@')) {
+            if let Some(i) = class(c) {
+                self.classes[i][1] = Some(weight);
+            }
+        } else if name.starts_with('@') {
+            if let Some(i) = class(name) {
+                self.classes[i][0] = Some(weight);
+            }
+        } else if let Some(w) = name.strip_prefix('!') {
+            self.word(w).negated = Some(weight);
+        } else {
+            self.word(name).plain = Some(weight);
+        }
+    }
 }
 
 /// One feature of the text that carries weight, at its first place in the text.
@@ -56,63 +138,106 @@ const MODEL_CLASS_FEATURES: [&str; 6] = [
     "@emphasis",
 ];
 
-/// Calls `f(feature, start, end)` for every feature occurrence of the unquoted tokens.
-fn each_feature(tokens: &[Token], mut f: impl FnMut(&str, u32, usize, usize)) {
-    let mut buf = String::with_capacity(48);
-    let mut prev: Option<&Token> = None;
+/// One feature occurrence, naming tokens by their index.
+#[derive(Debug, Clone, Copy)]
+enum Feature {
+    /// `word`, or `!word` up to three words after a negator.
+    Word { tok: usize, negated: bool },
+    /// `@class`, or `!@class` after a negator.
+    Class { class: usize, negated: bool },
+    /// `prev word`: two adjacent words of one sentence.
+    Pair { prev: usize, tok: usize },
+    /// `^ word`: the first word of a sentence.
+    Start { tok: usize },
+}
+
+impl Feature {
+    /// The feature's text, as the model files name it.
+    fn write(self, tokens: &[Token], buf: &mut String) {
+        buf.clear();
+        match self {
+            Feature::Word { tok, negated } => {
+                if negated {
+                    buf.push('!');
+                }
+                buf.push_str(&tokens[tok].norm);
+            }
+            Feature::Class { class, negated } => {
+                if negated {
+                    buf.push('!');
+                }
+                buf.push_str(MODEL_CLASS_FEATURES[class]);
+            }
+            Feature::Pair { prev, tok } => {
+                buf.push_str(&tokens[prev].norm);
+                buf.push(' ');
+                buf.push_str(&tokens[tok].norm);
+            }
+            Feature::Start { tok } => {
+                buf.push_str("^ ");
+                buf.push_str(&tokens[tok].norm);
+            }
+        }
+    }
+}
+
+/// Calls `f(feature, sentence, start, end)` for every feature occurrence of the unquoted
+/// tokens.
+fn each_feature(tokens: &[Token], mut f: impl FnMut(Feature, u32, usize, usize)) {
+    let mut prev: Option<usize> = None;
     // Words up to three after a negator in the same sentence are marked ("not angry" ->
     // "!angry"), so negated words learn their own weight instead of the plain word's.
     let mut negated_until: Option<(u32, usize)> = None;
-    for (n, t) in tokens.iter().filter(|t| !t.quoted).enumerate() {
+    for (n, (i, t)) in tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.quoted)
+        .enumerate()
+    {
         let negated = negated_until.is_some_and(|(s, until)| s == t.sentence && n <= until);
-        if negated {
-            buf.clear();
-            buf.push('!');
-            buf.push_str(&t.norm);
-            f(&buf, t.sentence, t.start, t.end);
-        } else {
-            f(&t.norm, t.sentence, t.start, t.end);
-        }
-        for (i, name) in MODEL_CLASS_FEATURES.iter().enumerate() {
-            if t.classes & (1 << i) != 0 {
-                if negated && i != NEGATOR_BIT {
-                    buf.clear();
-                    buf.push('!');
-                    buf.push_str(name);
-                    f(&buf, t.sentence, t.start, t.end);
-                } else {
-                    f(name, t.sentence, t.start, t.end);
-                }
+        f(
+            Feature::Word { tok: i, negated },
+            t.sentence,
+            t.start,
+            t.end,
+        );
+        for class in 0..MODEL_CLASS_FEATURES.len() {
+            if t.classes & (1 << class) != 0 {
+                let negated = negated && class != NEGATOR_BIT;
+                f(
+                    Feature::Class { class, negated },
+                    t.sentence,
+                    t.start,
+                    t.end,
+                );
             }
         }
         if t.classes & (1 << NEGATOR_BIT) != 0 || t.norm.ends_with("n't") {
             negated_until = Some((t.sentence, n + 3));
         }
         match prev {
-            Some(p) if p.sentence == t.sentence => {
-                buf.clear();
-                buf.push_str(&p.norm);
-                buf.push(' ');
-                buf.push_str(&t.norm);
-                f(&buf, t.sentence, p.start, t.end);
+            Some(p) if tokens[p].sentence == t.sentence => {
+                f(
+                    Feature::Pair { prev: p, tok: i },
+                    t.sentence,
+                    tokens[p].start,
+                    t.end,
+                );
             }
-            _ => {
-                buf.clear();
-                buf.push_str("^ ");
-                buf.push_str(&t.norm);
-                f(&buf, t.sentence, t.start, t.end);
-            }
+            _ => f(Feature::Start { tok: i }, t.sentence, t.start, t.end),
         }
-        prev = Some(t);
+        prev = Some(i);
     }
 }
 
 /// The distinct features of a text, for training.
 pub(crate) fn feature_set(tokens: &[Token]) -> Vec<String> {
     let mut seen = HashSet::default();
+    let mut buf = String::with_capacity(48);
     each_feature(tokens, |f, _, _, _| {
-        if !seen.contains(f) {
-            seen.insert(f.to_string());
+        f.write(tokens, &mut buf);
+        if !seen.contains(buf.as_str()) {
+            seen.insert(buf.clone());
         }
     });
     let mut v: Vec<String> = seen.into_iter().collect();
@@ -154,6 +279,7 @@ impl LinearModel {
                 m.weights.insert(k.to_string(), (id, w));
             }
         }
+        m.index = FeatureIndex::build(&m.weights);
         Ok(m)
     }
 
@@ -161,15 +287,40 @@ impl LinearModel {
     /// training).
     pub(crate) fn score(&self, tokens: &[Token]) -> (f32, Vec<Contribution>) {
         let mut logit = self.bias;
-        let mut seen: HashSet<u32> = HashSet::default();
         let mut contribs = Vec::new();
         if self.weights.is_empty() {
             return (logit, contribs);
         }
+        let index = &self.index;
+        // Each token's word features, looked up once.
+        let words: Vec<Option<&WordFeatures>> = tokens
+            .iter()
+            .map(|t| match t.quoted {
+                true => None,
+                false => index.words.get(&*t.norm),
+            })
+            .collect();
+        // Which feature ids have counted already (a feature counts once per text).
+        let mut seen = vec![0u64; index.ids.div_ceil(64)];
         each_feature(tokens, |f, sentence, start, end| {
-            if let Some(&(id, w)) = self.weights.get(f)
-                && seen.insert(id)
-            {
+            let weight = match f {
+                Feature::Word { tok, negated } => words[tok].and_then(|w| match negated {
+                    false => w.plain,
+                    true => w.negated,
+                }),
+                Feature::Class { class, negated } => index.classes[class][usize::from(negated)],
+                Feature::Pair { prev, tok } => match (words[prev], words[tok]) {
+                    (Some(a), Some(b)) if a.starts_pair => index.pairs.get(&(a.id, b.id)).copied(),
+                    _ => None,
+                },
+                Feature::Start { tok } => words[tok].and_then(|w| w.start),
+            };
+            let Some((id, w)) = weight else {
+                return;
+            };
+            let (slot, bit) = (id as usize / 64, 1u64 << (id % 64));
+            if seen[slot] & bit == 0 {
+                seen[slot] |= bit;
                 logit += w;
                 contribs.push(Contribution {
                     sentence,
@@ -354,11 +505,13 @@ pub fn fit(docs: &[Doc], opts: &FitOptions) -> LinearModel {
         rules: beta * RULE_INPUT_SCALE,
         reference: None,
         weights: HashMap::default(),
+        index: FeatureIndex::default(),
     };
     for (i, x) in kept {
         let id = m.weights.len() as u32;
         m.weights.insert(names[i].to_string(), (id, x));
     }
+    m.index = FeatureIndex::build(&m.weights);
     // The neutral point: the median words' logit of the training texts.
     let mut logits: Vec<f32> = encoded
         .iter()

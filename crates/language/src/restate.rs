@@ -5,13 +5,13 @@
 //! back in the other (after folding plurals and verb endings). A restatement marker in the
 //! new message ("as I said", "again") lowers the bar, because the customer is telling us so.
 
-use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use crate::fxhash::FxHashSet as HashSet;
 
 use serde::{Deserialize, Serialize};
 
 use crate::frustration::SignalKind;
 use crate::lexicon::{EN, Lexicon};
-use crate::text::{Token, analyze};
+use crate::text::{Analyzed, Token, analyze};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Restatement {
@@ -37,22 +37,22 @@ pub fn detect_restatement(earlier: &[&str], new: &str) -> Option<Restatement> {
 }
 
 /// Folds inflection so "crashes", "crashed" and "crashing" meet.
-fn fold(w: &str) -> String {
+fn fold(w: &str) -> &str {
     let w = w.strip_suffix("'s").unwrap_or(w);
     for suf in ["ing", "ed", "es", "s"] {
         if let Some(stem) = w.strip_suffix(suf)
             && stem.chars().count() >= 3
             && !(suf == "s" && stem.ends_with('s'))
         {
-            return stem.to_string();
+            return stem;
         }
     }
-    w.to_string()
+    w
 }
 
-fn content<'a>(lex: &Lexicon, toks: &'a [Token]) -> Vec<(String, &'a Token)> {
+fn content<'a, 't>(lex: &Lexicon, toks: &'a [Token<'t>]) -> Vec<(&'a str, &'a Token<'t>)> {
     toks.iter()
-        .filter(|t| !t.quoted && !lex.stopwords.contains(&t.norm))
+        .filter(|t| !t.quoted && !lex.stopwords.contains(&*t.norm))
         .filter(|t| t.norm.chars().count() >= 2 || t.norm.bytes().all(|b| b.is_ascii_digit()))
         .map(|t| (fold(&t.norm), t))
         .collect()
@@ -60,35 +60,48 @@ fn content<'a>(lex: &Lexicon, toks: &'a [Token]) -> Vec<(String, &'a Token)> {
 
 pub(crate) fn restatement_with(lex: &Lexicon, earlier: &[&str], new: &str) -> Option<Restatement> {
     let a = analyze(new, lex);
+    // The marker is only looked for when it can matter.
+    let marker = || {
+        lex.find(&lex.frustration, &a.tokens)
+            .iter()
+            .any(|m| lex.frustration.rules[m.rule].kind == SignalKind::Repetition)
+    };
+    restatement_of(lex, earlier, &a, marker)
+}
+
+/// Restatement of the analysed new message `a`; `marker` says whether it has a
+/// restatement marker (a `repetition` rule of `frustration.tsv` matches).
+pub(crate) fn restatement_of(
+    lex: &Lexicon,
+    earlier: &[&str],
+    a: &Analyzed,
+    marker: impl FnOnce() -> bool,
+) -> Option<Restatement> {
     let new_words = content(lex, &a.tokens);
-    let new_set: HashSet<&str> = new_words.iter().map(|(w, _)| w.as_str()).collect();
+    let new_set: HashSet<&str> = new_words.iter().map(|(w, _)| *w).collect();
     if new_set.len() < MIN_SHARED {
         return None;
     }
-    let marker = lex
-        .find(&lex.frustration, &a.tokens)
-        .iter()
-        .any(|m| lex.frustration.rules[m.rule].kind == SignalKind::Repetition);
-    let threshold = if marker {
+    let threshold = if marker() {
         THRESHOLD_WITH_MARKER
     } else {
         THRESHOLD
     };
 
-    let mut best: Option<(usize, f32, HashSet<String>)> = None;
+    let mut best: Option<(usize, f32, HashSet<&str>)> = None;
     for (i, e) in earlier.iter().enumerate() {
         let ea = analyze(e, lex);
-        let e_set: HashSet<String> = content(lex, &ea.tokens)
+        let e_set: HashSet<&str> = content(lex, &ea.tokens)
             .into_iter()
             .map(|(w, _)| w)
             .collect();
         if e_set.len() < MIN_SHARED {
             continue;
         }
-        let shared: HashSet<String> = e_set
+        // As the new message's words, which outlive this earlier message's analysis.
+        let shared: HashSet<&str> = e_set
             .iter()
-            .filter(|w| new_set.contains(w.as_str()))
-            .cloned()
+            .filter_map(|w| new_set.get(*w).copied())
             .collect();
         if shared.len() < MIN_SHARED {
             continue;
@@ -100,16 +113,15 @@ pub(crate) fn restatement_with(lex: &Lexicon, earlier: &[&str], new: &str) -> Op
         }
     }
     let (earlier_index, similarity, shared) = best?;
-    let mut order: HashMap<&str, usize> = HashMap::default();
+    let mut listed: HashSet<&str> = HashSet::default();
     let mut shared_terms = Vec::new();
     let (mut start, mut end) = (usize::MAX, 0);
-    for (w, t) in &new_words {
+    for &(w, t) in &new_words {
         if shared.contains(w) {
             start = start.min(t.start);
             end = end.max(t.end);
-            if !order.contains_key(w.as_str()) {
-                order.insert(w, shared_terms.len());
-                shared_terms.push(w.clone());
+            if listed.insert(w) {
+                shared_terms.push(w.to_string());
             }
         }
     }

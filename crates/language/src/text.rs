@@ -2,17 +2,20 @@
 //! parts of a text that quote someone else (so a reply that quotes the customer is not
 //! blamed for the customer's words, and a customer quoting the agent is not scored for them).
 
-use crate::lexicon::Lexicon;
+use std::borrow::Cow;
+
+use crate::lexicon::{Lexicon, NO_WORD};
 
 /// One word of the input. `start..end` are byte offsets into the original text and always
-/// fall on character boundaries because they come from `char_indices`.
+/// fall on character boundaries: the scan steps by whole characters.
 #[derive(Debug, Clone)]
-pub(crate) struct Token {
+pub(crate) struct Token<'a> {
     pub start: usize,
     pub end: usize,
     /// Lower-cased, curly apostrophes straightened, informal spellings mapped to a canonical
-    /// form by the lexicon's spelling table ("dont" → "don't").
-    pub norm: String,
+    /// form by the lexicon's spelling table ("dont" → "don't"). Borrowed from the text (or
+    /// the spelling table) when that already is the normal form, as it is for most words.
+    pub norm: Cow<'a, str>,
     pub sentence: u32,
     /// Inside a quoted line ("> …") or an inline quotation.
     pub quoted: bool,
@@ -41,13 +44,16 @@ pub(crate) struct Sentence {
 }
 
 #[derive(Debug, Default)]
-pub(crate) struct Analyzed {
-    pub tokens: Vec<Token>,
+pub(crate) struct Analyzed<'a> {
+    pub tokens: Vec<Token<'a>>,
     pub sentences: Vec<Sentence>,
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '_';
+    }
+    c.is_alphanumeric()
 }
 
 /// Pictographs and symbols people use as words (faces, hands, hearts), not their modifiers.
@@ -69,9 +75,18 @@ fn quoted_ranges(text: &str) -> Vec<(usize, usize)> {
         let trimmed = line.trim_start();
         if trimmed.starts_with('>') {
             ranges.push((line_start, line_start + line.len()));
-        } else {
+        } else if line.as_bytes().contains(&b'"') || line.as_bytes().contains(&0xE2) {
+            // Only '"' and the curly quotes (UTF-8 lead byte 0xE2) matter: look at those
+            // bytes rather than decoding every character.
             let mut open: Option<(usize, char)> = None;
-            for (i, c) in line.char_indices() {
+            for (i, &byte) in line.as_bytes().iter().enumerate() {
+                if byte != b'"' && byte != 0xE2 {
+                    continue;
+                }
+                // Both are lead bytes, so `i` is a character boundary.
+                let Some(c) = line[i..].chars().next() else {
+                    continue;
+                };
                 match (open, c) {
                     (None, '"' | '\u{201C}') => open = Some((i, c)),
                     (Some((o, oc)), '"' | '\u{201D}')
@@ -91,7 +106,39 @@ fn quoted_ranges(text: &str) -> Vec<(usize, usize)> {
     ranges
 }
 
-pub(crate) fn analyze(text: &str, lex: &Lexicon) -> Analyzed {
+/// The character at byte `pos` (a character boundary), if any; ASCII without decoding.
+#[inline]
+fn char_at(text: &str, pos: usize) -> Option<char> {
+    match text.as_bytes().get(pos) {
+        None => None,
+        Some(&b) if b.is_ascii() => Some(b as char),
+        Some(_) => text[pos..].chars().next(),
+    }
+}
+
+/// Whether `c` is its own lower-case form (so a word of such characters needs no copy).
+fn is_lower_form(c: char) -> bool {
+    if c.is_ascii() {
+        return !c.is_ascii_uppercase();
+    }
+    let mut l = c.to_lowercase();
+    l.next() == Some(c) && l.next().is_none()
+}
+
+/// The normal form of a word spanning `word` (word characters joined by apostrophes):
+/// lower-cased, apostrophes straightened.
+fn normalize(word: &str, norm: &mut String) {
+    norm.clear();
+    for c in word.chars() {
+        if is_apostrophe(c) {
+            norm.push('\'');
+        } else {
+            norm.extend(c.to_lowercase());
+        }
+    }
+}
+
+pub(crate) fn analyze<'a>(text: &'a str, lex: &'a Lexicon) -> Analyzed<'a> {
     let quotes = quoted_ranges(text);
     // Positions are asked for in increasing order, so a cursor keeps this linear.
     let mut cursor = 0usize;
@@ -109,7 +156,6 @@ pub(crate) fn analyze(text: &str, lex: &Lexicon) -> Analyzed {
     let mut sent_start = 0usize;
     let mut sent_tok_start = 0usize;
     let mut sent_has_words = false;
-    let mut chars = text.char_indices().peekable();
 
     // Closes the current sentence at byte `end`.
     fn close(
@@ -138,54 +184,80 @@ pub(crate) fn analyze(text: &str, lex: &Lexicon) -> Analyzed {
         *sent_start = end;
     }
 
-    while let Some((i, c)) = chars.next() {
+    // A byte position rather than a `chars()` iterator: looking ahead is then free.
+    let mut pos = 0;
+    let bytes = text.as_bytes();
+    let mut buf = String::new();
+    while let Some(c) = char_at(text, pos) {
+        let i = pos;
+        pos += c.len_utf8();
         if is_word_char(c) {
             let start = i;
-            let mut end = i + c.len_utf8();
-            let mut norm = String::with_capacity(16);
             let mut letters = 0u32;
             let mut upper = 0u32;
-            let mut push = |c: char, norm: &mut String| {
-                if c.is_alphabetic() {
-                    letters += 1;
-                    if c.is_uppercase() {
-                        upper += 1;
-                    }
+            // Whether the text already spells the word in its normal form.
+            let mut plain = true;
+            // Scan the word from its first character.
+            pos = start;
+            loop {
+                // ASCII letters and digits, the bulk of most words, without decoding.
+                while let Some(&b) = bytes.get(pos)
+                    && (b.is_ascii_alphanumeric() || b == b'_')
+                {
+                    letters += u32::from(b.is_ascii_alphabetic());
+                    upper += u32::from(b.is_ascii_uppercase());
+                    plain &= !b.is_ascii_uppercase();
+                    pos += 1;
                 }
-                for l in c.to_lowercase() {
-                    norm.push(l);
-                }
-            };
-            push(c, &mut norm);
-            while let Some(&(j, d)) = chars.peek() {
+                let Some(d) = char_at(text, pos) else {
+                    break;
+                };
                 if is_word_char(d) {
-                    push(d, &mut norm);
-                    end = j + d.len_utf8();
-                    chars.next();
-                } else if is_apostrophe(d) {
-                    // An apostrophe joins only when a word character follows ("don't").
-                    let mut look = chars.clone();
-                    look.next();
-                    match look.peek() {
-                        Some(&(_, e)) if is_word_char(e) => {
-                            norm.push('\'');
-                            chars.next();
-                        }
-                        _ => break,
+                    if d.is_alphabetic() {
+                        letters += 1;
+                        upper += u32::from(d.is_uppercase());
                     }
+                    plain &= is_lower_form(d);
+                    pos += d.len_utf8();
+                } else if is_apostrophe(d)
+                    // An apostrophe joins only when a word character follows ("don't").
+                    && char_at(text, pos + d.len_utf8()).is_some_and(is_word_char)
+                {
+                    plain &= d == '\'';
+                    pos += d.len_utf8();
                 } else {
                     break;
                 }
             }
+            let end = pos;
             if !sent_has_words {
                 sent_start = start;
                 sent_has_words = true;
             }
-            let norm = match lex.spelling.get(norm.as_str()) {
-                Some(canon) => canon.clone(),
-                None => norm,
+            let word = &text[start..end];
+            // Most words are already in their normal form; the others ("Hi", "I'm") are
+            // normalised into a reused buffer, and only copied when the lexicon does not
+            // know them (a known word borrows the lexicon's copy).
+            let norm = if plain {
+                word
+            } else {
+                normalize(word, &mut buf);
+                buf.as_str()
             };
-            let (id, class_bits, classes) = lex.lookup(&norm);
+            let (norm, id, class_bits, classes) = match lex.known(norm) {
+                Some((key, k)) => {
+                    let norm = Cow::Borrowed(k.canon.as_deref().unwrap_or(key));
+                    (norm, k.id, k.class_bits, k.model_bits)
+                }
+                None => {
+                    let (class_bits, classes) = lex.prefix_classes(norm);
+                    let norm = match plain {
+                        true => Cow::Borrowed(word),
+                        false => Cow::Owned(buf.clone()),
+                    };
+                    (norm, NO_WORD, class_bits, classes)
+                }
+            };
             out.tokens.push(Token {
                 start,
                 end,
@@ -206,11 +278,11 @@ pub(crate) fn analyze(text: &str, lex: &Lexicon) -> Analyzed {
                 sent_start = i;
                 sent_has_words = true;
             }
-            let norm = c.to_string();
+            let norm = Cow::Borrowed(&text[i..pos]);
             let (id, class_bits, classes) = lex.lookup(&norm);
             out.tokens.push(Token {
                 start: i,
-                end: i + c.len_utf8(),
+                end: pos,
                 norm,
                 sentence,
                 quoted: in_quote(i),
@@ -222,21 +294,18 @@ pub(crate) fn analyze(text: &str, lex: &Lexicon) -> Analyzed {
                 placeholder: false,
             });
         } else {
-            let end = i + c.len_utf8();
             match c {
                 '.' | '!' | '?' | ';' | '\u{2026}' => {
                     // A dot inside a number or a file name ("v2.1", "config.txt") does not end a sentence.
-                    if c == '.' && matches!(chars.peek(), Some(&(_, d)) if is_word_char(d)) {
+                    if c == '.' && char_at(text, pos).is_some_and(is_word_char) {
                         continue;
                     }
                     // Swallow a run of end punctuation ("?!", "...") into this sentence.
                     let mut question = c == '?';
-                    let mut last_end = end;
-                    while let Some(&(j, d)) = chars.peek() {
+                    while let Some(d) = char_at(text, pos) {
                         if matches!(d, '.' | '!' | '?' | '\u{2026}') {
                             question |= d == '?';
-                            last_end = j + d.len_utf8();
-                            chars.next();
+                            pos += d.len_utf8();
                         } else {
                             break;
                         }
@@ -247,7 +316,7 @@ pub(crate) fn analyze(text: &str, lex: &Lexicon) -> Analyzed {
                         &mut sent_start,
                         &mut sent_tok_start,
                         &mut sent_has_words,
-                        last_end,
+                        pos,
                         question,
                     );
                 }

@@ -6,7 +6,7 @@ use crate::fxhash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::lexicon::{EN, Lexicon, Pattern};
+use crate::lexicon::{EN, Lexicon, Phrases};
 use crate::text::{Analyzed, Token, analyze, truncate_on_char};
 
 /// Who will read the reply: jargon is only pointed out for a non-technical reader.
@@ -579,7 +579,7 @@ fn jargon(lex: &Lexicon, a: &Analyzed, b: &mut Builder) {
             .flatten()
             .filter_map(|j| toks.get(j))
             .any(|o| o.sentence == t.sentence && loud(o));
-        if in_run || explained_after(t.end) || !reported.insert(t.norm.clone()) {
+        if in_run || explained_after(t.end) || !reported.insert(t.norm.to_string()) {
             continue;
         }
         let reason = abbr.reason.replace("{term}", &text[t.start..t.end]);
@@ -597,9 +597,11 @@ fn jargon(lex: &Lexicon, a: &Analyzed, b: &mut Builder) {
 /// How a known fact is recognised: patterns for the whole key, or one list per key word
 /// (all of which must appear).
 struct FactPatterns<'a> {
-    fact: &'a KnownFact,
-    whole: Vec<Pattern>,
-    per_word: Vec<Vec<Pattern>>,
+    whole: Phrases<'a>,
+    per_word: Vec<Phrases<'a>>,
+    /// The finding's wording for this fact.
+    reason: String,
+    suggestion: String,
 }
 
 /// A sentence that asks for something the customer already gave. The fact's key is matched
@@ -625,24 +627,13 @@ fn asks_known_fact(
             if words.is_empty() {
                 return None;
             }
-            let mut whole: Vec<Pattern> = lex
-                .fact_words
-                .get(words.join(" ").as_str())
-                .cloned()
-                .unwrap_or_default();
-            whole.extend(lex.parse_pattern_pub(&words.join(" ")));
-            let per_word: Vec<Vec<Pattern>> = words
-                .iter()
-                .map(|w| {
-                    let mut pats = lex.fact_words.get(*w).cloned().unwrap_or_default();
-                    pats.extend(lex.parse_pattern_pub(w));
-                    pats
-                })
-                .collect();
+            let key = fact.key.replace('_', " ");
+            let fill = |t: &str| t.replace("{key}", &key).replace("{value}", &fact.value);
             Some(FactPatterns {
-                fact,
-                whole,
-                per_word,
+                whole: lex.fact_phrases(&words.join(" ")),
+                per_word: words.iter().map(|w| lex.fact_phrases(w)).collect(),
+                reason: fill(&sig.reason),
+                suggestion: fill(&sig.suggestion),
             })
         })
         .collect();
@@ -650,29 +641,19 @@ fn asks_known_fact(
         if s.quoted || !(s.question || ask_sentences.contains(&(si as u32))) {
             continue;
         }
-        let hit = |pats: &[Pattern]| {
-            (s.tok_start..s.tok_end)
-                .any(|i| pats.iter().any(|p| lex.pattern_at(p, toks, i).is_some()))
-        };
-        for FactPatterns {
-            fact,
-            whole,
-            per_word,
-        } in &prepared
+        let hit = |pats: &Phrases| (s.tok_start..s.tok_end).any(|i| pats.match_at(lex, toks, i));
+        if let Some(f) = prepared
+            .iter()
+            .find(|f| hit(&f.whole) || f.per_word.iter().all(hit))
         {
-            if hit(whole) || per_word.iter().all(|p| hit(p)) {
-                let key = fact.key.replace('_', " ");
-                let fill = |t: &str| t.replace("{key}", &key).replace("{value}", &fact.value);
-                b.push(
-                    FindingKind::AsksKnownFact,
-                    s.start,
-                    s.end,
-                    sig.weight,
-                    &fill(&sig.reason),
-                    &fill(&sig.suggestion),
-                );
-                break;
-            }
+            b.push(
+                FindingKind::AsksKnownFact,
+                s.start,
+                s.end,
+                sig.weight,
+                &f.reason,
+                &f.suggestion,
+            );
         }
     }
 }
