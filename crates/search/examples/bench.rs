@@ -4,8 +4,13 @@
 //!
 //! ```text
 //! cargo run --release -p heard-search --example bench -- [--articles 100000]
-//!     [--tickets 0] [--queries 2000] [--dir PATH] [--kb PATH]
+//!     [--tickets 0] [--queries 2000] [--dir PATH] [--kb PATH] [--dump PATH] [--keep] [--scope WORD]
 //! ```
+//! `--keep` keeps the index in `--dir` and reuses it when it already holds `--tickets`
+//! tickets (and no articles are asked for), to profile searches without indexing.
+//! `--scope WORD` runs only the ticket scopes whose name contains WORD.
+//! `--dump` writes every ticket search's total and hits (id, score) to PATH, to check
+//! that a change to the query code finds exactly the same.
 //! `--dir` puts the index on disk (default: a fresh folder under the system temp dir);
 //! `--kb` is the folder with the sample sets (default: shared/data/kb beside the repo).
 
@@ -150,10 +155,34 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
+/// CPU time of this thread so far (Linux), which unlike wall time does not count waiting
+/// for a core on a busy machine.
+fn thread_cpu() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns = s.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+fn report_cpu(name: &str, mut cpu: Vec<Duration>) {
+    if cpu.is_empty() {
+        return;
+    }
+    cpu.sort();
+    let mean = cpu.iter().sum::<Duration>() / cpu.len() as u32;
+    println!(
+        "{:<30} cpu: mean={mean:>8.2?} p50={:>8.2?} p90={:>8.2?} p99={:>8.2?}",
+        format!("  {name}"),
+        percentile(&cpu, 0.50),
+        percentile(&cpu, 0.90),
+        percentile(&cpu, 0.99),
+    );
+}
+
 fn report(name: &str, mut times: Vec<Duration>, hits: usize) {
     times.sort();
+    let mean = times.iter().sum::<Duration>() / times.len() as u32;
     println!(
-        "{name:<28} n={:<6} p50={:>8.2?} p90={:>8.2?} p99={:>8.2?} max={:>8.2?} (queries with hits: {hits})",
+        "{name:<30} n={:<6} mean={mean:>8.2?} p50={:>8.2?} p90={:>8.2?} p99={:>8.2?} max={:>8.2?} (queries with hits: {hits})",
         times.len(),
         percentile(&times, 0.50),
         percentile(&times, 0.90),
@@ -174,6 +203,9 @@ fn main() {
     let mut tickets = 0usize;
     let mut queries = 2_000usize;
     let mut dir: Option<PathBuf> = None;
+    let mut dump: Option<PathBuf> = None;
+    let mut keep = false;
+    let mut only_scope: Option<String> = None;
     let mut kb = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/kb");
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -184,13 +216,18 @@ fn main() {
             "--queries" => queries = val().parse().expect("number"),
             "--dir" => dir = Some(PathBuf::from(val())),
             "--kb" => kb = PathBuf::from(val()),
+            "--dump" => dump = Some(PathBuf::from(val())),
+            "--keep" => keep = true,
+            "--scope" => only_scope = Some(val()),
             other => panic!("unknown argument {other}"),
         }
     }
     let dir = dir.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("heard-search-bench-{}", std::process::id()))
     });
-    let _ = std::fs::remove_dir_all(&dir);
+    if !keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let corpus = load_corpus(&kb);
     println!(
         "corpus: {} titles, {} sentences, {} customer queries; index in {}",
@@ -285,6 +322,12 @@ fn main() {
         report("suggest, sentence (top 5)", sentence_t, th);
     }
 
+    // generate the tickets anyway: the queries come from the same random sequence
+    let reuse = keep && articles == 0 && index.ticket_count() == tickets as u64;
+    if keep && !reuse {
+        index.clear().expect("clear");
+        index.commit().expect("commit");
+    }
     if tickets > 0 {
         let t = Instant::now();
         let mut messages = 0usize;
@@ -294,7 +337,9 @@ fn main() {
             let doc = synthetic_ticket(&mut rng, &corpus, id);
             gen_time += g.elapsed();
             messages += doc.public_messages.len() + doc.internal_notes.len();
-            index.upsert_ticket(&doc).expect("upsert ticket");
+            if !reuse {
+                index.upsert_ticket(&doc).expect("upsert ticket");
+            }
             if id % 200_000 == 0 {
                 println!("  {id} tickets queued after {:.1?}", t.elapsed());
             }
@@ -303,7 +348,9 @@ fn main() {
         index.commit().expect("commit");
         let total = t.elapsed() - gen_time;
         let m = Instant::now();
-        index.optimize().expect("optimize");
+        if !reuse {
+            index.optimize().expect("optimize");
+        }
         println!(
             "tickets: optimize (merge into one segment) took {:.2?}",
             m.elapsed()
@@ -329,10 +376,27 @@ fn main() {
                     include_unassigned: true,
                 },
             ),
+            (
+                // as in production: each team term matches a large share of tickets
+                "agent (7 teams, 35%)",
+                TicketScope::Agent {
+                    assignee_id: Some(5),
+                    team_ids: (0..7).collect(),
+                    include_unassigned: false,
+                },
+            ),
             ("supervisor", TicketScope::Everything),
         ];
+        let mut dumped = String::new();
         for (name, scope) in scopes {
+            if only_scope
+                .as_ref()
+                .is_some_and(|s| !name.contains(s.as_str()))
+            {
+                continue;
+            }
             let mut times = Vec::new();
+            let mut cpu = Vec::new();
             let mut hits = 0;
             for _ in 0..queries.min(1000) {
                 let q = if rng.below(2) == 0 {
@@ -344,20 +408,38 @@ fn main() {
                         rng.pick(&corpus.title_words)
                     )
                 };
+                let c = thread_cpu();
                 let t = Instant::now();
                 let r = index
                     .search_tickets(&q, &scope, 20)
                     .expect("search tickets");
                 times.push(t.elapsed());
+                if let (Some(c0), Some(c1)) = (c, thread_cpu()) {
+                    cpu.push(c1 - c0);
+                }
                 hits += (!r.hits.is_empty()) as usize;
+                if dump.is_some() {
+                    use std::fmt::Write;
+                    let _ = write!(dumped, "{name}\t{q}\t{}", r.total);
+                    for h in &r.hits {
+                        let _ = write!(dumped, "\t{}:{:.4}", h.id, h.score);
+                    }
+                    dumped.push('\n');
+                }
             }
             report(&format!("tickets, {name}"), times, hits);
+            report_cpu(name, cpu);
+        }
+        if let Some(path) = &dump {
+            std::fs::write(path, dumped).expect("write dump");
         }
     }
     let size: u64 = walk_size(&dir);
     println!("index size on disk: {:.0} MB", size as f64 / 1e6);
     drop(index);
-    let _ = std::fs::remove_dir_all(&dir);
+    if !keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 fn walk_size(p: &Path) -> u64 {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
@@ -23,6 +23,7 @@ use tantivy::{
 };
 
 use crate::query::{Plan, plan};
+use crate::scope::{InScope, Scope, ScopeCache, ScopeQuery};
 use crate::text::{
     PREFIXES, STEMMED, edge_ngrams, escape_html, markdown_to_plain, register_analyzers,
     stemmed_analyzer, truncate_words,
@@ -308,6 +309,8 @@ impl<F> Part<F> {
 pub struct SearchIndex {
     articles: Part<ArticleFields>,
     tickets: Part<TicketFields>,
+    /// Ticket access scopes as bitsets, per segment.
+    scopes: Arc<ScopeCache>,
     thesaurus: Thesaurus,
     analyzer: TextAnalyzer,
     created: bool,
@@ -366,6 +369,7 @@ impl SearchIndex {
         Ok(SearchIndex {
             articles: Part::new(a_index, a_id, a_ver, a_f, opts)?,
             tickets: Part::new(t_index, t_id, t_ver, t_f, opts)?,
+            scopes: Arc::default(),
             thesaurus,
             analyzer: stemmed_analyzer(),
             created: a_new || t_new,
@@ -385,6 +389,7 @@ impl SearchIndex {
             Ok(SearchIndex {
                 articles: Part::new(Index::create_in_ram(a_schema), a_id, a_ver, a_f, opts)?,
                 tickets: Part::new(Index::create_in_ram(t_schema), t_id, t_ver, t_f, opts)?,
+                scopes: Arc::default(),
                 thesaurus,
                 analyzer: stemmed_analyzer(),
                 created: true,
@@ -588,7 +593,7 @@ impl SearchIndex {
                 synonyms: &all,
             }
         };
-        let mut scoring = text_clauses(&searcher, &plan, &weights)?;
+        let mut scoring = text_clauses(&searcher, &plan, &weights, None)?;
         if let Some(prefix) = &plan.prefix {
             let t = Term::from_field_text(f.prefix, prefix);
             scoring.push(boost(
@@ -691,43 +696,51 @@ impl SearchIndex {
             pairs: &fields[..1],
             synonyms: &fields[..2],
         };
-        let scoring = text_clauses(&searcher, &plan, &weights)?;
-        let mut must: Vec<Box<dyn Query>> = vec![should(scoring)];
-        for q in &plan.quoted {
-            must.push(dismax(
-                fields.iter().map(|&(fld, _)| phrase(fld, q, 0)).collect(),
-                0.1,
-            ));
-        }
-        match scope {
+        let text = |t: String| Term::from_field_text(f.access, &t);
+        let team = |t: String| Term::from_field_text(f.team, &t);
+        let scope = match scope {
             TicketScope::Customer {
                 customer_id,
                 organization_id,
             } => {
-                let mut access = vec![term_q(f.access, &format!("u:{customer_id}"))];
+                let mut terms = vec![text(format!("u:{customer_id}"))];
                 if let Some(org) = organization_id {
-                    access.push(term_q(f.access, &format!("o:{org}")));
+                    terms.push(text(format!("o:{org}")));
                 }
-                must.push(Box::new(ConstScoreQuery::new(should(access), 0.0)));
+                Some(terms)
             }
             TicketScope::Agent {
                 assignee_id,
                 team_ids,
                 include_unassigned,
             } => {
-                let mut teams: Vec<Box<dyn Query>> = team_ids
-                    .iter()
-                    .map(|t| term_q(f.team, &format!("t:{t}")))
-                    .collect();
+                let mut terms: Vec<Term> =
+                    team_ids.iter().map(|t| team(format!("t:{t}"))).collect();
                 if let Some(a) = assignee_id {
-                    teams.push(term_q(f.team, &format!("a:{a}")));
+                    terms.push(team(format!("a:{a}")));
                 }
                 if *include_unassigned {
-                    teams.push(term_q(f.team, "none"));
+                    terms.push(team("none".to_string()));
                 }
-                must.push(Box::new(ConstScoreQuery::new(should(teams), 0.0)));
+                Some(terms)
             }
-            TicketScope::Everything => {}
+            TicketScope::Everything => None,
+        }
+        .map(|terms| Scope::new(terms, self.scopes.clone()));
+        let scoring = text_clauses(&searcher, &plan, &weights, scope.as_ref())?;
+        let mut must: Vec<Box<dyn Query>> = vec![should(scoring)];
+        for q in &plan.quoted {
+            must.push(dismax(
+                fields
+                    .iter()
+                    .map(|&(fld, _)| in_scope(phrase(fld, q, 0), scope.as_ref()))
+                    .collect(),
+                0.1,
+            ));
+        }
+        if let Some(scope) = scope {
+            // the guarantee: whatever the scoring clauses, nothing outside the scope matches
+            must.push(Box::new(ScopeQuery(scope)));
         }
         let query = BooleanQuery::new(must.into_iter().map(|q| (Occur::Must, q)).collect());
         let (total, top) = searcher.search(
@@ -788,7 +801,7 @@ impl SearchIndex {
             pairs: &[(f.title, 2.0), (f.body, 1.0)],
             synonyms: &all,
         };
-        let clauses = text_clauses(&searcher, &plan, &weights).ok()?;
+        let clauses = text_clauses(&searcher, &plan, &weights, None).ok()?;
         let q = should(clauses);
         let addr = find_doc(&searcher, p.id, id)?;
         q.explain(&searcher, addr).ok().map(|e| e.to_pretty_json())
@@ -876,6 +889,17 @@ fn phrase(f: Field, terms: &[String], slop: u32) -> Box<dyn Query> {
     Box::new(q)
 }
 
+/// `q` restricted to `scope`, when there is one (see [`InScope`]).
+fn in_scope(q: Box<dyn Query>, scope: Option<&Scope>) -> Box<dyn Query> {
+    match scope {
+        Some(scope) => Box::new(InScope {
+            inner: q,
+            scope: scope.clone(),
+        }),
+        None => q,
+    }
+}
+
 /// Which fields each kind of clause looks in, with weights.
 struct Weights<'a> {
     terms: &'a [(Field, f32)],
@@ -893,7 +917,9 @@ fn text_clauses(
     searcher: &Searcher,
     plan: &Plan,
     w: &Weights<'_>,
+    scope: Option<&Scope>,
 ) -> Result<Vec<Box<dyn Query>>, SearchError> {
+    let leaf = |q: Box<dyn Query>| in_scope(q, scope);
     let (fields, fuzzy_fields, phrase_fields) = (w.terms, w.fuzzy, w.pairs);
     let n_docs = searcher.num_docs();
     let mut out: Vec<Box<dyn Query>> = Vec::new();
@@ -908,7 +934,7 @@ fn text_clauses(
                 continue;
             }
             alts.push(boost(
-                Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)),
+                leaf(Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs))),
                 w,
             ));
         }
@@ -925,11 +951,11 @@ fn text_clauses(
                 let distance = if len >= 8 { 2 } else { 1 };
                 for &(f, w) in fuzzy_fields {
                     alts.push(boost(
-                        Box::new(FuzzyTermQuery::new(
+                        leaf(Box::new(FuzzyTermQuery::new(
                             Term::from_field_text(f, term),
                             distance,
                             true,
-                        )),
+                        ))),
                         w,
                     ));
                 }
@@ -946,7 +972,7 @@ fn text_clauses(
                 if alt.len() > 1 && !w.pairs.iter().any(|&(pf, _)| pf == f) {
                     continue;
                 }
-                qs.push(boost(phrase(f, alt, 0), weight));
+                qs.push(boost(leaf(phrase(f, alt, 0)), weight));
             }
         }
         out.push(boost(dismax(qs, 0.1), 0.8));
@@ -954,7 +980,7 @@ fn text_clauses(
     for pair in &plan.pairs {
         let qs = phrase_fields
             .iter()
-            .map(|&(f, w)| boost(phrase(f, pair, 1), w))
+            .map(|&(f, w)| boost(leaf(phrase(f, pair, 1)), w))
             .collect();
         out.push(boost(dismax(qs, 0.1), 0.5));
     }

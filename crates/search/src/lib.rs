@@ -39,6 +39,7 @@
 pub mod import;
 mod index;
 mod query;
+mod scope;
 pub mod text;
 pub mod thesaurus;
 

@@ -448,3 +448,39 @@ fn ticket_changes_of_scope_apply_on_upsert() {
     assert_eq!(ids(&idx, "printer", &c14), (0, vec![]));
     assert_eq!(idx.ticket_versions().unwrap().len(), 4);
 }
+
+#[test]
+fn scopes_hold_on_larger_indexes_with_deletes() {
+    // enough tickets for team scopes to be dense bitsets and a customer's to be sparse
+    let idx = SearchIndex::in_ram();
+    for id in 1..=3000 {
+        idx.upsert_ticket(&ticket(id, id % 1500, None, false, Some(id % 3)))
+            .unwrap();
+    }
+    idx.commit().unwrap();
+    for id in (3..=3000).step_by(10) {
+        idx.delete_ticket(id).unwrap();
+    }
+    idx.commit().unwrap();
+    let team1 = TicketScope::Agent {
+        assignee_id: None,
+        team_ids: vec![1],
+        include_unassigned: false,
+    };
+    let expected = (1..=3000).filter(|id| id % 3 == 1 && id % 10 != 3).count();
+    for _ in 0..2 {
+        // the second search reads the cached bitset
+        let r = idx
+            .search_tickets("printer jammed floor", &team1, 50)
+            .unwrap();
+        assert_eq!(r.total, expected);
+        assert_eq!(r.hits.len(), 50);
+        assert!(r.hits.iter().all(|h| h.id % 3 == 1 && h.id % 10 != 3));
+    }
+    let c7 = TicketScope::Customer {
+        customer_id: 7,
+        organization_id: None,
+    };
+    // customer 7 asked tickets 7 and 1507
+    assert_eq!(ids(&idx, "printer", &c7), (2, vec![7, 1507]));
+}
