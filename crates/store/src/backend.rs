@@ -90,10 +90,12 @@ impl Store {
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(options.clone())
             .await?;
+        // Readers keep a smaller page cache each: every commit of the writer empties it
+        // (WAL), and four large ones would hold the same pages four times.
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(60))
-            .connect_with(options.read_only(true))
+            .connect_with(options.read_only(true).pragma("cache_size", "-8000"))
             .await;
         // A read-only pool cannot open a database file that does not exist yet; the
         // writer has created it by now, so this only fails for real problems.
