@@ -361,10 +361,18 @@ struct Phase {
 
 /// A reading of the server's process; one that fails (the server has gone) is reported
 /// and left out, so the phases already measured are still printed.
-fn sample(op: Op, reading: anyhow::Result<f64>) -> Option<f64> {
+fn sample<T>(op: Op, reading: anyhow::Result<T>) -> Option<T> {
     reading
         .map_err(|e| eprintln!("{}: server not measured: {e:#}", op.name()))
         .ok()
+}
+
+/// The largest of the phases' readings, if any was taken.
+fn peak(readings: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    readings
+        .flatten()
+        .reduce(f64::max)
+        .map(|mb| stats::round(mb, 1))
 }
 
 async fn run_phase(
@@ -414,7 +422,9 @@ async fn run_phase(
     let requests = rec.latencies_ms.len();
     let ok = requests as u64 - rec.errors;
     let mut summary = stats::summarize(op.name(), rec.latencies_ms, rec.errors, elapsed, cpu);
-    summary.server_rss_mb = server.and_then(|s| sample(op, s.rss_mb()));
+    let memory = server.and_then(|s| sample(op, s.memory()));
+    summary.server_rss_mb = memory.map(|m| m.rss_mb);
+    summary.server_anon_mb = memory.map(|m| m.anon_mb);
     let note = match op {
         Op::Queue if ok > 0 => Some(format!(
             "queue: {:.1} tickets per page on average (limit {QUEUE_PAGE})",
@@ -533,11 +543,8 @@ async fn run(args: Args) -> anyhow::Result<bool> {
         url: args.url.clone(),
         concurrency: args.concurrency,
         duration_secs: args.duration_secs,
-        server_peak_rss_mb: operations
-            .iter()
-            .filter_map(|o| o.server_rss_mb)
-            .reduce(f64::max)
-            .map(|mb| stats::round(mb, 1)),
+        server_peak_rss_mb: peak(operations.iter().map(|o| o.server_rss_mb)),
+        server_peak_anon_mb: peak(operations.iter().map(|o| o.server_anon_mb)),
         operations,
         bare_sqlite_tx_per_s: bare.as_ref().map(|b| stats::round(b.single_tx_per_s, 1)),
         bare_sqlite_shared_tx_per_s: bare.as_ref().map(|b| stats::round(b.shared_tx_per_s, 1)),

@@ -16,14 +16,25 @@ pub fn cpu_ticks_from_stat(stat: &str) -> Option<u64> {
     Some(utime + stime)
 }
 
-/// Resident memory in kB (`VmRSS`), from the text of `/proc/PID/status`.
-pub fn rss_kb_from_status(status: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line["VmRSS:".len()..]
+/// A memory figure in kB from its line of `/proc/PID/status` (`VmRSS`, `RssAnon`…).
+pub fn status_kb(status: &str, key: &str) -> Option<u64> {
+    let line = status
+        .lines()
+        .find(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with(':')))?;
+    line[key.len() + 1..]
         .split_whitespace()
         .next()?
         .parse()
         .ok()
+}
+
+/// Resident memory, in MB: all of it, and the private (anonymous) part — heap, stacks,
+/// caches. The rest is file pages mapped in (the binary, the search index), which the
+/// kernel can drop and read back at will.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    pub rss_mb: f64,
+    pub anon_mb: f64,
 }
 
 /// A process watched over a run.
@@ -54,14 +65,20 @@ impl Watched {
         Ok(ticks as f64 * 1000.0 / self.ticks_per_s)
     }
 
-    /// Resident memory now, in MB.
-    pub fn rss_mb(&self) -> anyhow::Result<f64> {
+    /// Resident memory now.
+    pub fn memory(&self) -> anyhow::Result<Memory> {
         let path = self.file("status");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        let kb = rss_kb_from_status(&text)
-            .ok_or_else(|| anyhow::anyhow!("no VmRSS in {}", path.display()))?;
-        Ok(kb as f64 / 1024.0)
+        let mb = |key| {
+            status_kb(&text, key)
+                .map(|kb| kb as f64 / 1024.0)
+                .ok_or_else(|| anyhow::anyhow!("no {key} in {}", path.display()))
+        };
+        Ok(Memory {
+            rss_mb: mb("VmRSS")?,
+            anon_mb: mb("RssAnon")?,
+        })
     }
 }
 
@@ -95,17 +112,21 @@ mod tests {
     }
 
     #[test]
-    fn rss_is_read_from_its_line() {
-        let status = "Name:\theard\nVmPeak:\t  900000 kB\nVmRSS:\t   51200 kB\nThreads:\t9\n";
-        assert_eq!(rss_kb_from_status(status), Some(51200));
-        assert_eq!(rss_kb_from_status("Name:\tkthreadd\n"), None);
+    fn memory_figures_are_read_from_their_lines() {
+        let status = "Name:\theard\nVmPeak:\t  900000 kB\nVmRSS:\t   51200 kB\n\
+                      RssAnon:\t   20480 kB\nRssFile:\t   30720 kB\nThreads:\t9\n";
+        assert_eq!(status_kb(status, "VmRSS"), Some(51200));
+        assert_eq!(status_kb(status, "RssAnon"), Some(20480));
+        assert_eq!(status_kb(status, "Rss"), None);
+        assert_eq!(status_kb("Name:\tkthreadd\n", "VmRSS"), None);
     }
 
     #[test]
     fn this_process_can_be_watched() {
         let me = Watched::new(std::process::id());
         assert!(me.cpu_ms().unwrap() >= 0.0);
-        assert!(me.rss_mb().unwrap() > 0.0);
+        let m = me.memory().unwrap();
+        assert!(m.rss_mb > 0.0 && m.anon_mb > 0.0 && m.anon_mb <= m.rss_mb);
         assert!(me.ticks_per_s > 0.0);
     }
 }

@@ -28,6 +28,9 @@ pub struct OpSummary {
     /// The server's resident memory right after the phase (table only).
     #[serde(skip)]
     pub server_rss_mb: Option<f64>,
+    /// Its private part (heap and caches), without mapped file pages.
+    #[serde(skip)]
+    pub server_anon_mb: Option<f64>,
 }
 
 /// Summarises one phase from every request's latency in milliseconds (failed ones
@@ -60,6 +63,7 @@ pub fn summarize(
             .filter(|_| requests > 0)
             .map(|cpu| round(cpu / requests as f64, 3)),
         server_rss_mb: None,
+        server_anon_mb: None,
     }
 }
 
@@ -82,6 +86,8 @@ pub struct Report {
     /// The same with `concurrency` tasks sharing the one connection.
     pub bare_sqlite_shared_tx_per_s: Option<f64>,
     pub server_peak_rss_mb: Option<f64>,
+    /// The peak of the private part of it (heap and caches, no mapped files).
+    pub server_peak_anon_mb: Option<f64>,
 }
 
 impl Report {
@@ -136,7 +142,13 @@ impl Report {
         );
         out.push_str(&table(&headers, &rows));
         if let Some(rss) = self.server_peak_rss_mb {
-            out.push_str(&format!("server peak RSS: {rss:.1} MB\n"));
+            out.push_str(&format!("server peak RSS: {rss:.1} MB"));
+            if let Some(anon) = self.server_peak_anon_mb {
+                out.push_str(&format!(
+                    " (private: {anon:.1} MB; the rest is mapped files such as the search index)"
+                ));
+            }
+            out.push('\n');
         }
         if let Some(bare) = self.bare_sqlite_tx_per_s {
             out.push_str(&format!(
@@ -262,6 +274,7 @@ mod tests {
             bare_sqlite_tx_per_s: Some(400.0),
             bare_sqlite_shared_tx_per_s: Some(398.5),
             server_peak_rss_mb: Some(41.31),
+            server_peak_anon_mb: Some(20.0),
         }
     }
 
@@ -285,6 +298,7 @@ mod tests {
             ]
         );
         assert!(text.contains("laptop"));
+        assert!(text.contains("server peak RSS: 41.3 MB (private: 20.0 MB;"));
         assert!(text.contains("1 writer 400.0 tx/s; 4 tasks on one connection 398.5 tx/s"));
         assert!(text.contains("create throughput: 1.0% of bare SQLite"));
         assert!(text.contains("server peak RSS: 41.3 MB"));
