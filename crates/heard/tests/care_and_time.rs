@@ -605,6 +605,37 @@ async fn holidays_imported_from_icalendar_close_the_calendar() {
         "shown in the customer's zone: {}",
         t["next_update_due_local"]
     );
+    // Staff read the same local time, and the customer panel lists the customer's other
+    // tickets with their own tags, not this ticket's.
+    let other = w.ticket_by(&w.c1, "After the day off").await;
+    let (s, _) = w
+        .app
+        .patch(
+            &format!("/api/v1/tickets/{other}"),
+            &w.supervisor.token,
+            json!({"tags": ["vpn"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = w
+        .app
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            &w.supervisor.token,
+            json!({"tags": ["holiday", "billing"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, seen) = w
+        .app
+        .get(&format!("/api/v1/tickets/{id}"), &w.supervisor.token)
+        .await;
+    assert_eq!(seen["next_update_due_local"], t["next_update_due_local"]);
+    assert_eq!(seen["tags"], json!(["billing", "holiday"]));
+    let others = seen["customer"]["other_tickets"].as_array().unwrap();
+    let listed = others.iter().find(|o| o["id"] == json!(other)).unwrap();
+    assert_eq!(listed["tags"], json!(["vpn"]));
+    assert!(others.iter().all(|o| o["id"] != json!(id)));
 }
 
 #[tokio::test]

@@ -494,7 +494,8 @@ impl Services {
             .into_iter()
             .map(AttachmentView::from)
             .collect();
-        let customer = if staff {
+        // Staff see the customer's other tickets: their tags and this ticket's come in one query.
+        let (customer, tags) = if staff {
             let profile = self.customer_view(t.requester_id).await?;
             let rows = self
                 .store
@@ -508,13 +509,17 @@ impl Services {
                 )
                 .await?;
             let rows: Vec<_> = rows.into_iter().filter(|r| r.id != id).take(10).collect();
-            let other_tickets = self.ticket_views(rows, true).await?;
-            Some(CustomerPanel {
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).chain([id]).collect();
+            let mut tags = self.store.tags_of_many(&ids).await?;
+            let own = tags.remove(&id).unwrap_or_default();
+            let other_tickets = views_with_tags(rows, tags, true);
+            let panel = CustomerPanel {
                 profile,
                 other_tickets,
-            })
+            };
+            (Some(panel), own)
         } else {
-            None
+            (None, self.store.tags_of(id).await?)
         };
         let events = self.store.events(id).await?;
         let clocks = self.clocks_for(&events, &[], self.now()).await?;
@@ -555,18 +560,20 @@ impl Services {
         } else {
             (None, None)
         };
-        let tags = self.store.tags_of(id).await?;
         let mut ticket = TicketView::from_row(t, tags, staff);
         let handoff = self.handoff_view(&events, &ticket, staff).await?;
         // The stored promise was settled at the last write; the clocks are as of now.
         ticket.next_update_due = clocks.next_update_due.map(|d| rfc3339(d.as_millisecond()));
         // Said as the customer reads it, in their own time zone when we know it.
-        let zone = self
-            .store
-            .user(ticket.requester.id)
-            .await?
-            .and_then(|u| u.time_zone)
-            .unwrap_or_else(|| "UTC".into());
+        let zone = match &customer {
+            Some(panel) => panel.profile.time_zone.clone(),
+            None => self
+                .store
+                .user(ticket.requester.id)
+                .await?
+                .and_then(|u| u.time_zone),
+        }
+        .unwrap_or_else(|| "UTC".into());
         let next_update_due_local = clocks
             .next_update_due
             .and_then(|d| heard_sla::customer_local_time(d, &zone).ok());
@@ -780,14 +787,8 @@ impl Services {
         staff: bool,
     ) -> Result<Vec<TicketView>> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut tags = self.store.tags_of_many(&ids).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let t = tags.remove(&r.id).unwrap_or_default();
-                TicketView::from_row(r, t, staff)
-            })
-            .collect())
+        let tags = self.store.tags_of_many(&ids).await?;
+        Ok(views_with_tags(rows, tags, staff))
     }
 
     /// Changes status, priority, owner, team, subject or tags, logging one event per change.
@@ -1223,4 +1224,18 @@ impl Services {
         let bytes = self.store.blob(&row.sha256).await?.ok_or_else(not_found)?;
         Ok((row.into(), bytes))
     }
+}
+
+/// Views of listed tickets, each with its tags from `tags` (by ticket id).
+fn views_with_tags(
+    rows: Vec<TicketRow>,
+    mut tags: std::collections::HashMap<i64, Vec<String>>,
+    staff: bool,
+) -> Vec<TicketView> {
+    rows.into_iter()
+        .map(|r| {
+            let t = tags.remove(&r.id).unwrap_or_default();
+            TicketView::from_row(r, t, staff)
+        })
+        .collect()
 }
