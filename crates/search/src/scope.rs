@@ -306,9 +306,7 @@ impl InScopeScorer {
         self.doc = target;
         target
     }
-}
 
-impl InScopeScorer {
     /// From `inner` positioned on `doc`, advances it to its first document in scope.
     fn walk_from(&mut self, mut doc: DocId) -> DocId {
         while doc != TERMINATED && !self.bits.contains(doc) {
