@@ -393,25 +393,8 @@ impl Store {
 
     /// Tags of many articles at once.
     pub async fn tags_of_articles(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
-        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-        if ids.is_empty() {
-            return Ok(out);
-        }
-        let rows: Vec<(i64, String)> = with_reader!(self, |db| {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT article_id, tag FROM kb_article_tags WHERE article_id IN (",
-            );
-            let mut sep = q.separated(", ");
-            for id in ids {
-                sep.push_bind(*id);
-            }
-            q.push(") ORDER BY article_id, tag");
-            q.build_query_as::<(i64, String)>().fetch_all(db).await?
-        });
-        for (id, tag) in rows {
-            out.entry(id).or_default().push(tag);
-        }
-        Ok(out)
+        self.tags_by_owner("kb_article_tags", "article_id", ids)
+            .await
     }
 
     /// Articles by id (any visibility), for the indexer.

@@ -168,9 +168,9 @@ const MESSAGE_SELECT: &str = "SELECT m.id, m.ticket_id, m.author_id, u.name AS a
         u.role AS author_role, m.kind, m.channel, m.body_text, m.body_html, m.analysis, m.created_at
      FROM messages m JOIN users u ON u.id = m.author_id";
 
-/// Appends the WHERE, ORDER BY and LIMIT of a ticket list to a query that selects from
-/// `tickets t`: the caller's scope, the filter, and the order with its keyset cursor.
-macro_rules! ticket_filter {
+/// Appends the WHERE of a ticket list to a query that selects from `tickets t`: the
+/// caller's scope, the filter and the keyset cursor.
+macro_rules! ticket_where {
     ($q:ident, $scope:expr, $filter:expr) => {
         $q.push(" WHERE 1 = 1");
         match $scope {
@@ -240,15 +240,21 @@ macro_rules! ticket_filter {
                 $q.push(" AND t.id > ").push_bind(id);
                 $q.push("))");
             }
-            $q.push(" ORDER BY t.queue_rank, t.id LIMIT ")
-                .push_bind($filter.limit);
-        } else {
-            if let Some(before) = $filter.before_id {
-                $q.push(" AND t.id < ").push_bind(before);
-            }
-            $q.push(" ORDER BY t.id DESC LIMIT ")
-                .push_bind($filter.limit);
+        } else if let Some(before) = $filter.before_id {
+            $q.push(" AND t.id < ").push_bind(before);
         }
+    };
+}
+
+/// Appends the ORDER BY and LIMIT of a ticket list: due order or newest first.
+macro_rules! ticket_order {
+    ($q:ident, $filter:expr) => {
+        $q.push(if $filter.by_due {
+            " ORDER BY t.queue_rank, t.id LIMIT "
+        } else {
+            " ORDER BY t.id DESC LIMIT "
+        })
+        .push_bind($filter.limit);
     };
 }
 
@@ -594,7 +600,7 @@ impl Store {
         // A queue of several statuses in due order: one index range per status, merged
         // here, instead of sorting every open ticket of the team (6 s at 1M tickets). The
         // ranges read only (queue key, id) from the index; the full rows, with their
-        // joins, are read for the page's tickets alone.
+        // joins, are read for the page's tickets alone, under the same scope and filter.
         if filter.by_due && filter.statuses.len() > 1 {
             let mut keys = Vec::new();
             for status in &filter.statuses {
@@ -607,13 +613,33 @@ impl Store {
             keys.sort_unstable();
             keys.truncate(filter.limit.max(0) as usize);
             let ids: Vec<i64> = keys.iter().map(|&(_, id)| id).collect();
-            let mut rows = self.tickets_by_ids(&ids).await?;
-            rows.sort_by_key(|r| (r.queue_rank, r.id));
-            return Ok(rows);
+            return self.list(scope, filter, Some(&ids)).await;
+        }
+        self.list(scope, filter, None).await
+    }
+
+    /// Whole rows of the list, restricted to `ids` when given.
+    async fn list(
+        &self,
+        scope: &TicketScope,
+        filter: &ListTickets,
+        ids: Option<&[i64]>,
+    ) -> Result<Vec<TicketRow>> {
+        if ids.is_some_and(|ids| ids.is_empty()) {
+            return Ok(Vec::new());
         }
         Ok(with_reader!(self, |db| {
             let mut q = sqlx::QueryBuilder::new(TICKET_SELECT);
-            ticket_filter!(q, scope, filter);
+            ticket_where!(q, scope, filter);
+            if let Some(ids) = ids {
+                q.push(" AND t.id IN (");
+                let mut sep = q.separated(", ");
+                for id in ids {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+            }
+            ticket_order!(q, filter);
             q.build_query_as::<TicketRow>().fetch_all(db).await?
         }))
     }
@@ -626,25 +652,9 @@ impl Store {
     ) -> Result<Vec<(i64, i64)>> {
         Ok(with_reader!(self, |db| {
             let mut q = sqlx::QueryBuilder::new("SELECT t.queue_rank, t.id FROM tickets t");
-            ticket_filter!(q, scope, filter);
+            ticket_where!(q, scope, filter);
+            ticket_order!(q, filter);
             q.build_query_as::<(i64, i64)>().fetch_all(db).await?
-        }))
-    }
-
-    /// Whole rows of the given tickets, in no particular order.
-    async fn tickets_by_ids(&self, ids: &[i64]) -> Result<Vec<TicketRow>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(with_reader!(self, |db| {
-            let mut q = sqlx::QueryBuilder::new(TICKET_SELECT);
-            q.push(" WHERE t.id IN (");
-            let mut sep = q.separated(", ");
-            for id in ids {
-                sep.push_bind(*id);
-            }
-            q.push(")");
-            q.build_query_as::<TicketRow>().fetch_all(db).await?
         }))
     }
 
@@ -653,19 +663,32 @@ impl Store {
         &self,
         ticket_ids: &[i64],
     ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        self.tags_by_owner("ticket_tags", "ticket_id", ticket_ids)
+            .await
+    }
+
+    /// `SELECT owner, tag FROM table WHERE owner IN (ids)`, grouped by owner, each list
+    /// sorted: the tags of many tickets or articles in one query. The names come from the
+    /// code, never from input.
+    pub(crate) async fn tags_by_owner(
+        &self,
+        table: &'static str,
+        owner: &'static str,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
         let mut out: std::collections::HashMap<i64, Vec<String>> = Default::default();
-        if ticket_ids.is_empty() {
+        if ids.is_empty() {
             return Ok(out);
         }
         let rows: Vec<(i64, String)> = with_reader!(self, |db| {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT ticket_id, tag FROM ticket_tags WHERE ticket_id IN (",
-            );
+            let mut q = sqlx::QueryBuilder::new(format!(
+                "SELECT {owner}, tag FROM {table} WHERE {owner} IN ("
+            ));
             let mut sep = q.separated(", ");
-            for id in ticket_ids {
+            for id in ids {
                 sep.push_bind(*id);
             }
-            q.push(") ORDER BY ticket_id, tag");
+            q.push(format!(") ORDER BY {owner}, tag"));
             q.build_query_as().fetch_all(db).await?
         });
         for (id, tag) in rows {
