@@ -12,11 +12,13 @@ mod error;
 pub mod kb;
 pub mod mail;
 pub mod merge;
+mod opening;
 pub mod people;
 pub mod reports;
 pub mod routing;
 pub mod seed;
 pub mod service_levels;
+mod snapshot;
 pub mod survey;
 pub mod tickets;
 pub mod viewers;
@@ -34,7 +36,7 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 pub struct Services {
     pub store: Store,
     pub clock: Clock,
-    books: service_levels::BookCache,
+    snapshot: snapshot::SnapshotCache,
     /// This process's search index (in memory unless the server opens one on disk).
     pub search: kb::Search,
     /// Outgoing mail, when an SMTP server is configured.
@@ -47,7 +49,7 @@ impl Services {
         Services {
             store,
             clock: Clock::System,
-            books: Default::default(),
+            snapshot: Default::default(),
             search: kb::Search::in_ram(),
             mail: None,
             trends: Default::default(),

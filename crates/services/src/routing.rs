@@ -319,7 +319,13 @@ fn gentle_reminder(state: &PresenceState, breaks: &BreakPolicy, now: i64) -> Opt
 }
 
 impl Services {
+    /// The routing settings in force (from the snapshot).
     pub(crate) async fn routing_book(&self) -> Result<RoutingBook> {
+        Ok(self.snapshot().await?.routing.clone())
+    }
+
+    /// Reads the routing settings (for the snapshot).
+    pub(crate) async fn load_routing_book(&self) -> Result<RoutingBook> {
         let mut book = RoutingBook::default();
         for r in self.store.routing_policies().await? {
             match settings_of(&r) {
@@ -381,12 +387,6 @@ impl Services {
         })
     }
 
-    /// Whether any agent takes new work now; when none does, a new ticket's reasons are
-    /// simply that nobody can take it (and the router has nothing to do).
-    pub(crate) async fn anyone_available(&self) -> Result<bool> {
-        Ok(self.store.agents_available().await? > 0)
-    }
-
     /// The decision logged on a ticket that opens while nobody takes work.
     pub(crate) fn nobody_available(needs_team: Option<i64>, book: &RoutingBook) -> NewEvent {
         let decision = decide(
@@ -413,11 +413,12 @@ impl Services {
             if waiting.is_empty() {
                 return Ok(assigned);
             }
-            let book = self.routing_book().await?;
-            if !self.anyone_available().await? {
+            let snapshot = self.snapshot().await?;
+            let book = &snapshot.routing;
+            if !snapshot.anyone_available {
                 if let Some(id) = announce.filter(|id| waiting.iter().any(|w| w.id == *id)) {
                     let team = waiting.iter().find(|w| w.id == id).and_then(|w| w.team_id);
-                    self.log_waiting(id, Self::nobody_available(team, &book))
+                    self.log_waiting(id, Self::nobody_available(team, book))
                         .await?;
                 }
                 return Ok(assigned);
@@ -468,7 +469,7 @@ impl Services {
                 };
                 let version = versions.get(&agent).copied().unwrap_or(-1);
                 match self
-                    .write_assignment(a.ticket_id, agent, version, &a.decision, &book)
+                    .write_assignment(a.ticket_id, agent, version, &a.decision, book)
                     .await?
                 {
                     true => {
@@ -1237,10 +1238,47 @@ fn tier_clock_input<'a>(
     })
 }
 
+/// When a ticket about to be written with `state` escalates on its own: business time of
+/// its calendar at its tier, paused while it waits on someone else. `None` at the top
+/// tier, once solved, or when its team turned the rule off.
+pub(crate) fn stuck_deadline_in(
+    book: &heard_sla::PolicyBook,
+    routing: &RoutingBook,
+    existing: &[EventRow],
+    new: &[NewEvent],
+    state: &TicketState,
+    now: i64,
+) -> Option<i64> {
+    if state.tier >= 3 {
+        return None;
+    }
+    let minutes = routing.for_team(state.team_id).stuck_after_minutes?;
+    let parsed: Vec<(i64, &str, serde_json::Value)> = existing
+        .iter()
+        .map(|e| {
+            (
+                e.created_at,
+                e.kind.as_str(),
+                serde_json::from_str(&e.data).unwrap_or_default(),
+            )
+        })
+        .chain(new.iter().map(|e| (now, e.kind.as_str(), e.data.clone())))
+        .collect();
+    let TierClock {
+        arrived,
+        initial,
+        changes,
+    } = tier_clock_input(parsed.iter().map(|(at, k, d)| (*at, *k, d)))?;
+    let policy = book.policy_or_default(state.policy_id.as_deref().unwrap_or(""));
+    let team = state.team_id.map(|t| t.to_string());
+    let calendar = book.calendar_for(policy, team.as_deref());
+    let ts = |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap_or_default();
+    let changes: Vec<_> = changes.into_iter().map(|(at, s)| (ts(at), s)).collect();
+    heard_sla::tier_deadline(calendar, ts(arrived), initial, &changes, minutes)
+        .map(|d| d.as_millisecond())
+}
+
 impl Services {
-    /// When a ticket about to be written with `state` escalates on its own: business time
-    /// of its calendar at its tier, paused while it waits on someone else. `None` at the
-    /// top tier, once solved, or when its team turned the rule off.
     pub(crate) async fn stuck_deadline(
         &self,
         existing: &[EventRow],
@@ -1248,42 +1286,15 @@ impl Services {
         state: &TicketState,
         now: i64,
     ) -> Result<Option<i64>> {
-        if state.tier >= 3 {
-            return Ok(None);
-        }
-        let routing = self.routing_book().await?;
-        let Some(minutes) = routing.for_team(state.team_id).stuck_after_minutes else {
-            return Ok(None);
-        };
-        let parsed: Vec<(i64, &str, serde_json::Value)> = existing
-            .iter()
-            .map(|e| {
-                (
-                    e.created_at,
-                    e.kind.as_str(),
-                    serde_json::from_str(&e.data).unwrap_or_default(),
-                )
-            })
-            .chain(new.iter().map(|e| (now, e.kind.as_str(), e.data.clone())))
-            .collect();
-        let Some(TierClock {
-            arrived,
-            initial,
-            changes,
-        }) = tier_clock_input(parsed.iter().map(|(at, k, d)| (*at, *k, d)))
-        else {
-            return Ok(None);
-        };
-        let book = self.policy_book().await?;
-        let policy = book.policy_or_default(state.policy_id.as_deref().unwrap_or(""));
-        let team = state.team_id.map(|t| t.to_string());
-        let calendar = book.calendar_for(policy, team.as_deref());
-        let ts = |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap_or_default();
-        let changes: Vec<_> = changes.into_iter().map(|(at, s)| (ts(at), s)).collect();
-        Ok(
-            heard_sla::tier_deadline(calendar, ts(arrived), initial, &changes, minutes)
-                .map(|d| d.as_millisecond()),
-        )
+        let snapshot = self.snapshot().await?;
+        Ok(stuck_deadline_in(
+            &snapshot.policies,
+            &snapshot.routing,
+            existing,
+            new,
+            state,
+            now,
+        ))
     }
 
     /// One sweep of tickets stuck at their tier past the threshold: each escalates one

@@ -2,6 +2,7 @@
 //! clocks computed from its event log, the promise the customer sees, explicit promises,
 //! and the sweep that warns owners and escalates breaches exactly once.
 
+use crate::snapshot::Snapshot;
 use crate::views::rfc3339;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_sla::{
@@ -12,10 +13,10 @@ use heard_store::{EventRow, NewEvent, NewNotification, TicketRow, TicketState};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use utoipa::ToSchema;
 
-const BOOK_KEY: &str = "service_levels";
+pub(crate) const BOOK_KEY: &str = "service_levels";
 
 /// Until an admin sets one: weekdays 09:00–17:00 UTC; urgent and high requests get
 /// tighter targets. Targets are business minutes.
@@ -34,12 +35,14 @@ const DEFAULT_BOOK: &str = r#"{
   "default_policy": "standard"
 }"#;
 
-/// The stored text of the policy book and the book parsed from it.
-type ParsedBook = Option<(String, Arc<PolicyBook>)>;
-
-/// The parsed policy book, kept until the stored text changes.
-#[derive(Clone, Default)]
-pub struct BookCache(Arc<RwLock<ParsedBook>>);
+/// The policy book stored as `raw` (the default until an admin stores one).
+pub(crate) fn parse_book(raw: Option<&str>) -> Result<Arc<PolicyBook>> {
+    let spec: PolicyBookSpec = serde_json::from_str(raw.unwrap_or(DEFAULT_BOOK))
+        .map_err(|e| ServiceError::Internal(format!("stored policy book: {e}")))?;
+    Ok(Arc::new(PolicyBook::new(spec).map_err(|e| {
+        ServiceError::Internal(format!("stored policy book: {e}"))
+    })?))
+}
 
 pub(crate) fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
@@ -88,6 +91,50 @@ pub(crate) fn sla_event(at: i64, kind: &str, data: &serde_json::Value) -> Option
     Some(SlaEvent::new(ts(at), kind))
 }
 
+/// The clocks of a ticket whose log is `existing` plus `new` events written at `now`.
+pub(crate) fn clocks_in(
+    book: &PolicyBook,
+    existing: &[EventRow],
+    new: &[NewEvent],
+    now: i64,
+) -> TicketClocks {
+    let mut log: Vec<SlaEvent> = existing
+        .iter()
+        .filter_map(|e| {
+            sla_event(
+                e.created_at,
+                &e.kind,
+                &serde_json::from_str(&e.data).unwrap_or_default(),
+            )
+        })
+        .collect();
+    log.extend(new.iter().filter_map(|e| sla_event(now, &e.kind, &e.data)));
+    compute_clocks(book, &log, ts(now))
+}
+
+/// Sets the columns a write derives from the ticket's log (`existing` plus the `new`
+/// events it appends at `now`): clocks, promise, queue key, next alert and when the
+/// ticket, stuck at its tier, escalates on its own. Returns the clocks as of `now`.
+pub(crate) fn settle(
+    snapshot: &Snapshot,
+    existing: &[EventRow],
+    new: &[NewEvent],
+    state: &mut TicketState,
+    now: i64,
+) -> TicketClocks {
+    let clocks = clocks_in(&snapshot.policies, existing, new, now);
+    Services::apply_clocks(state, &clocks, now);
+    state.escalate_at = crate::routing::stuck_deadline_in(
+        &snapshot.policies,
+        &snapshot.routing,
+        existing,
+        new,
+        state,
+        now,
+    );
+    clocks
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPromise {
@@ -100,24 +147,7 @@ pub struct NewPromise {
 impl Services {
     /// The policy book in force (the default until an admin stores one).
     pub async fn policy_book(&self) -> Result<Arc<PolicyBook>> {
-        let raw = self
-            .store
-            .setting(BOOK_KEY)
-            .await?
-            .unwrap_or_else(|| DEFAULT_BOOK.to_string());
-        if let Some((cached, book)) = self.books.0.read().expect("book cache").as_ref()
-            && *cached == raw
-        {
-            return Ok(book.clone());
-        }
-        let spec: PolicyBookSpec = serde_json::from_str(&raw)
-            .map_err(|e| ServiceError::Internal(format!("stored policy book: {e}")))?;
-        let book = Arc::new(
-            PolicyBook::new(spec)
-                .map_err(|e| ServiceError::Internal(format!("stored policy book: {e}")))?,
-        );
-        *self.books.0.write().expect("book cache") = Some((raw, book.clone()));
-        Ok(book)
+        Ok(self.snapshot().await?.policies.clone())
     }
 
     /// The calendars and policies as JSON (staff).
@@ -182,19 +212,7 @@ impl Services {
         new: &[NewEvent],
         now: i64,
     ) -> Result<TicketClocks> {
-        let book = self.policy_book().await?;
-        let mut log: Vec<SlaEvent> = existing
-            .iter()
-            .filter_map(|e| {
-                sla_event(
-                    e.created_at,
-                    &e.kind,
-                    &serde_json::from_str(&e.data).unwrap_or_default(),
-                )
-            })
-            .collect();
-        log.extend(new.iter().filter_map(|e| sla_event(now, &e.kind, &e.data)));
-        Ok(compute_clocks(&book, &log, ts(now)))
+        Ok(clocks_in(&*self.policy_book().await?, existing, new, now))
     }
 
     /// Sets the columns derived from the clocks: promise, earliest due, queue key and when
@@ -223,13 +241,12 @@ impl Services {
         new: &[NewEvent],
         now: i64,
     ) -> Result<()> {
+        let snapshot = self.snapshot().await?;
         let existing = match ticket_id {
             Some(id) => self.store.events(id).await?,
             None => Vec::new(),
         };
-        let clocks = self.clocks_for(&existing, new, now).await?;
-        Self::apply_clocks(state, &clocks, now);
-        state.escalate_at = self.stuck_deadline(&existing, new, state, now).await?;
+        settle(&snapshot, &existing, new, state, now);
         Ok(())
     }
 

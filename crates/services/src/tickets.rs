@@ -1,13 +1,16 @@
 //! Ticket use cases: open, read, list, change, reply, note, escalate, attach.
 
 use crate::auth::sha256_hex;
+use crate::opening::{Opening, OpeningPlan, plan_opening};
+use crate::snapshot::Snapshot;
 use crate::views::*;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::ticket::message_body;
 use heard_domain::{Channel, Invalid, MessageKind, Priority, Status, Subject, Tag, TicketFacts};
 use heard_store::{
-    AgentTouch, CollaboratorChange, Created, ListTickets, NewAttachment, NewEvent, NewMessage,
-    NewTicket, StoreError, TicketRow, TicketState, TicketWrite,
+    AgentTouch, CollaboratorChange, Created, EventRow, ListTickets, MessageRow, NewAttachment,
+    NewEvent, NewMessage, NewTicket, StoreError, TeamRow, TicketRow, TicketState, TicketWrite,
+    UserRow,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -179,11 +182,48 @@ pub(crate) enum Written {
     Stale,
 }
 
+/// What the store gave a ticket just opened, and the rows its answer names.
+struct Opened<'a> {
+    ticket_id: i64,
+    message_id: i64,
+    requester: &'a UserRow,
+    assignee: Option<&'a UserRow>,
+    team: Option<&'a TeamRow>,
+    now: i64,
+}
+
+/// What a ticket's detail is built from.
+struct DetailParts {
+    tags: Vec<String>,
+    messages: Vec<MessageRow>,
+    attachments: Vec<AttachmentView>,
+    events: Vec<EventRow>,
+    clocks: heard_sla::TicketClocks,
+    customer: Option<CustomerPanel>,
+    diagnosis: Option<crate::diagnosis::DiagnosisView>,
+    survey: Option<crate::survey::SurveyView>,
+    collaborators: Vec<heard_store::CollaboratorRow>,
+    /// The customer's time zone, when known.
+    zone: Option<String>,
+}
+
 pub(crate) fn event(actor: &Actor, kind: &str, data: serde_json::Value) -> NewEvent {
     NewEvent {
         actor_id: Some(actor.user_id),
         kind: kind.into(),
         data,
+    }
+}
+
+/// A team named in a request must exist (as of the snapshot).
+fn existing_team(snapshot: &Snapshot, id: i64, field: &'static str) -> Result<()> {
+    match snapshot.team(id) {
+        Some(_) => Ok(()),
+        None => Err(ServiceError::invalid(
+            field,
+            "team_not_found",
+            format!("team {id} does not exist"),
+        )),
     }
 }
 
@@ -238,39 +278,19 @@ impl Services {
     }
 
     pub(crate) async fn staff_member(&self, id: i64, field: &'static str) -> Result<()> {
+        self.staff_row(id, field).await.map(drop)
+    }
+
+    /// The active staff member `id`, or why `field` cannot name them.
+    async fn staff_row(&self, id: i64, field: &'static str) -> Result<UserRow> {
         match self.store.user(id).await? {
-            Some(u) if u.role != "customer" && u.active => Ok(()),
+            Some(u) if u.role != "customer" && u.active => Ok(u),
             _ => Err(ServiceError::invalid(
                 field,
                 "agent_not_found",
                 format!("agent {id} does not exist or is inactive"),
             )),
         }
-    }
-
-    async fn existing_team(&self, id: i64, field: &'static str) -> Result<()> {
-        match self.store.team(id).await? {
-            Some(_) => Ok(()),
-            None => Err(ServiceError::invalid(
-                field,
-                "team_not_found",
-                format!("team {id} does not exist"),
-            )),
-        }
-    }
-
-    /// Where new requests land when nobody names a team: the `default_team_id` setting,
-    /// else the first team.
-    async fn default_team(&self) -> Result<Option<i64>> {
-        if let Some(id) = self
-            .store
-            .setting("default_team_id")
-            .await?
-            .and_then(|v| v.parse().ok())
-        {
-            return Ok(Some(id));
-        }
-        Ok(self.store.teams().await?.first().map(|t| t.id))
     }
 
     /// Opens a ticket. Returns the ticket and whether this was a replay of an earlier
@@ -301,6 +321,7 @@ impl Services {
             }
             k => k,
         };
+        let snapshot = self.snapshot().await?;
 
         let (requester, default_channel) = if actor.is_staff() {
             let requester = match (input.requester_id, input.requester_email.as_deref()) {
@@ -358,135 +379,90 @@ impl Services {
             .unwrap_or(default_channel);
         let team_id = match input.team_id {
             Some(t) => {
-                self.existing_team(t, "team_id").await?;
+                existing_team(&snapshot, t, "team_id")?;
                 Some(t)
             }
-            None => self.default_team().await?,
+            None => snapshot.default_team,
         };
-        if let Some(a) = input.assignee_id {
-            self.staff_member(a, "assignee_id").await?;
-        }
-        let status = if input.assignee_id.is_some() {
-            Status::Open
-        } else {
-            Status::New
+        let assignee = match input.assignee_id {
+            Some(a) => Some(self.staff_row(a, "assignee_id").await?),
+            None => None,
         };
         let request_hash = sha256_hex(serde_json::to_string(&input).unwrap_or_default().as_bytes());
         let care = self.inbound_care(actor, None, requester.id, &body).await?;
-        let book = self.policy_book().await?;
-        let policy = Self::select_policy(
-            &book,
-            priority.as_str(),
-            channel.as_str(),
-            team_id,
-            requester.organization_id,
-        );
-        let mut events = vec![event(
-            actor,
-            "created",
-            json!({"channel": channel.as_str(), "priority": priority.as_str(), "team_id": team_id,
-                   "assignee_id": input.assignee_id, "requester_id": requester.id, "policy": policy,
-                   "frustration": care.frustration.score}),
-        )];
-        events.extend(care.events);
         let now = self.now();
-        let routing = self.routing_book().await?;
-        // Nobody to take it: say so on the ticket as it opens. Otherwise the router
-        // decides right after, among everything waiting, most urgent first.
-        let route = input.assignee_id.is_none() && self.anyone_available().await?;
-        if input.assignee_id.is_none() && !route {
-            events.push(Self::nobody_available(team_id, &routing));
-        }
-        let mut state = TicketState {
-            subject: subject.into_inner(),
-            status: status.as_str().into(),
-            priority: priority.as_str().into(),
-            assignee_id: input.assignee_id,
-            team_id,
-            tier: 1,
-            transfers: 0,
-            frustration_score: Some(care.frustration.score as i64),
-            frustration_level: Some(crate::care::level_name(care.frustration.level)),
-            abusive: care.frustration.abusive,
-            repeats: 0,
-            policy_id: None,
-            next_update_due: None,
-            due_at: None,
-            queue_rank: 0,
-            next_alert_at: None,
-            escalate_at: None,
-        };
-        self.settle_time(None, &mut state, &events, now).await?;
-        let agents = input
-            .assignee_id
-            .map(|a| crate::routing::assigned_by_hand(a, &state, routing.for_team(team_id)))
-            .into_iter()
-            .collect();
-        let new = NewTicket {
-            state,
-            channel: channel.as_str().into(),
-            requester_id: requester.id,
-            organization_id: requester.organization_id,
-            tags: tags.iter().map(|t| t.as_str().to_string()).collect(),
-            message: NewMessage {
-                author_id: requester.id,
-                kind: MessageKind::Public.as_str().into(),
-                channel: channel.as_str().into(),
-                body_text: body,
+        let plan = plan_opening(
+            Opening {
+                actor,
+                subject,
+                body,
                 body_html,
-                analysis: Some(json!({"frustration": care.frustration}).to_string()),
+                priority,
+                channel,
+                requester_id: requester.id,
+                organization_id: requester.organization_id,
+                team_id,
+                assignee_id: input.assignee_id,
+                tags,
+                care,
+                idempotency: key.map(|k| (actor.user_id, k.to_string(), request_hash)),
             },
-            events,
-            agents,
-            idempotency: key.map(|k| (actor.user_id, k.to_string(), request_hash)),
-        };
+            &snapshot,
+            now,
+        );
         let mut attempt = 0;
         let created = loop {
             attempt += 1;
-            match self.store.create_ticket(&new, now).await {
+            match self.store.create_ticket(&plan.ticket, now).await {
                 // A concurrent request with the same key won the race: replay its ticket.
                 Err(StoreError::Duplicate(_))
-                    if new.idempotency.is_some() && attempt < ATTEMPTS =>
+                    if plan.ticket.idempotency.is_some() && attempt < ATTEMPTS =>
                 {
                     continue;
                 }
                 other => break other?,
             }
         };
-        let (id, replayed) = match created {
-            Created::New(id) => {
-                if route && let Err(e) = self.assign_waiting(Some(id)).await {
-                    tracing::warn!(error = %e, "routing a new ticket failed; the sweep retries");
+        match created {
+            Created::New {
+                ticket_id,
+                message_id,
+            } => {
+                if plan.route {
+                    if let Err(e) = self.assign_waiting(Some(ticket_id)).await {
+                        tracing::warn!(error = %e, "routing a new ticket failed; the sweep retries");
+                    }
+                    // The router may have given it to someone: answer with what it is now.
+                    return Ok((self.ticket_detail(actor, ticket_id).await?, false));
                 }
-                (id, false)
+                let opened = Opened {
+                    ticket_id,
+                    message_id,
+                    requester: &requester,
+                    assignee: assignee.as_ref(),
+                    team: team_id.and_then(|t| snapshot.team(t)),
+                    now,
+                };
+                Ok((self.opened_detail(actor, plan, opened).await?, false))
             }
             Created::Replayed {
                 ticket_id,
                 same_request: true,
-            } => (ticket_id, true),
+            } => Ok((self.ticket_detail(actor, ticket_id).await?, true)),
             Created::Replayed {
                 same_request: false,
                 ..
-            } => {
-                return Err(ServiceError::conflict(
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was already used for a different request",
-                ));
-            }
-        };
-        Ok((self.ticket_detail(actor, id).await?, replayed))
+            } => Err(ServiceError::conflict(
+                "idempotency_key_reused",
+                "this Idempotency-Key was already used for a different request",
+            )),
+        }
     }
 
     pub async fn ticket_detail(&self, actor: &Actor, id: i64) -> Result<TicketDetail> {
         let t = self.visible_ticket(actor, id).await?;
         let staff = actor.is_staff();
-        let messages = self
-            .store
-            .messages(id, staff)
-            .await?
-            .into_iter()
-            .map(|m| MessageView::new(m, staff))
-            .collect();
+        let messages = self.store.messages(id, staff).await?;
         let attachments = self
             .store
             .attachments(id)
@@ -494,29 +470,8 @@ impl Services {
             .into_iter()
             .map(AttachmentView::from)
             .collect();
-        // Staff see the customer's other tickets: their tags and this ticket's come in one query.
         let (customer, tags) = if staff {
-            let profile = self.customer_view(t.requester_id).await?;
-            let rows = self
-                .store
-                .tickets(
-                    &heard_domain::access::TicketScope::All,
-                    &ListTickets {
-                        requester_id: Some(t.requester_id),
-                        limit: 11,
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            let rows: Vec<_> = rows.into_iter().filter(|r| r.id != id).take(10).collect();
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).chain([id]).collect();
-            let mut tags = self.store.tags_of_many(&ids).await?;
-            let own = tags.remove(&id).unwrap_or_default();
-            let other_tickets = views_with_tags(rows, tags, true);
-            let panel = CustomerPanel {
-                profile,
-                other_tickets,
-            };
+            let (panel, own) = self.customer_panel(t.requester_id, id).await?;
             (Some(panel), own)
         } else {
             (None, self.store.tags_of(id).await?)
@@ -529,14 +484,191 @@ impl Services {
             None
         };
         let survey = self.survey_of(id, staff).await?;
+        let collaborators = if staff {
+            self.store.collaborators(id).await?
+        } else {
+            Vec::new()
+        };
+        // Said as the customer reads it, in their own time zone when we know it.
+        let zone = match &customer {
+            Some(panel) => panel.profile.time_zone.clone(),
+            None => self
+                .store
+                .user(t.requester_id)
+                .await?
+                .and_then(|u| u.time_zone),
+        };
+        self.detail_of(
+            staff,
+            t,
+            DetailParts {
+                tags,
+                messages,
+                attachments,
+                events,
+                clocks,
+                customer,
+                diagnosis,
+                survey,
+                collaborators,
+                zone,
+            },
+        )
+        .await
+    }
+
+    /// The customer panel staff see beside a ticket (the customer and their other
+    /// tickets), and this ticket's tags, read in the same query as the others'.
+    async fn customer_panel(
+        &self,
+        requester_id: i64,
+        id: i64,
+    ) -> Result<(CustomerPanel, Vec<String>)> {
+        let profile = self.customer_view(requester_id).await?;
+        let rows = self
+            .store
+            .tickets(
+                &heard_domain::access::TicketScope::All,
+                &ListTickets {
+                    requester_id: Some(requester_id),
+                    limit: 11,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let rows: Vec<_> = rows.into_iter().filter(|r| r.id != id).take(10).collect();
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).chain([id]).collect();
+        let mut tags = self.store.tags_of_many(&ids).await?;
+        let own = tags.remove(&id).unwrap_or_default();
+        let other_tickets = views_with_tags(rows, tags, true);
+        Ok((
+            CustomerPanel {
+                profile,
+                other_tickets,
+            },
+            own,
+        ))
+    }
+
+    /// The answer to a ticket just opened, built from its plan and the ids written: the
+    /// same detail a read would give, without reading the ticket back.
+    async fn opened_detail(
+        &self,
+        actor: &Actor,
+        plan: OpeningPlan,
+        o: Opened<'_>,
+    ) -> Result<TicketDetail> {
+        let NewTicket {
+            state,
+            channel,
+            requester_id,
+            organization_id,
+            tags,
+            message,
+            events,
+            ..
+        } = plan.ticket;
+        let t = TicketRow {
+            id: o.ticket_id,
+            version: 1,
+            subject: state.subject,
+            status: state.status,
+            priority: state.priority,
+            channel,
+            requester_id,
+            requester_name: o.requester.name.clone(),
+            requester_email: o.requester.email.clone(),
+            organization_id,
+            assignee_id: state.assignee_id,
+            assignee_name: o.assignee.map(|a| a.name.clone()),
+            team_id: state.team_id,
+            team_name: o.team.map(|t| t.name.clone()),
+            tier: state.tier,
+            transfers: state.transfers,
+            created_at: o.now,
+            updated_at: o.now,
+            frustration_score: state.frustration_score,
+            frustration_level: state.frustration_level,
+            abusive: state.abusive,
+            repeats: state.repeats,
+            policy_id: state.policy_id,
+            next_update_due: state.next_update_due,
+            due_at: state.due_at,
+            queue_rank: state.queue_rank,
+            next_alert_at: state.next_alert_at,
+            escalate_at: state.escalate_at,
+        };
+        // The same rule as a read: an opener who may not see where it went gets a 404.
+        if !actor.can_see_ticket(&facts(&t, Vec::new())) {
+            return Err(ServiceError::not_found("ticket", "ticket_not_found"));
+        }
+        let staff = actor.is_staff();
+        let (customer, tags) = if staff {
+            let (panel, own) = self.customer_panel(requester_id, o.ticket_id).await?;
+            (Some(panel), own)
+        } else {
+            (None, tags)
+        };
+        let messages = vec![MessageRow {
+            id: o.message_id,
+            ticket_id: o.ticket_id,
+            author_id: message.author_id,
+            author_name: o.requester.name.clone(),
+            author_role: o.requester.role.clone(),
+            kind: message.kind,
+            channel: message.channel,
+            body_text: message.body_text,
+            body_html: message.body_html,
+            analysis: message.analysis,
+            created_at: o.now,
+        }];
+        let events = events
+            .into_iter()
+            .map(|e| EventRow {
+                id: 0,
+                ticket_id: o.ticket_id,
+                actor_id: e.actor_id,
+                kind: e.kind,
+                data: e.data.to_string(),
+                created_at: o.now,
+            })
+            .collect();
+        self.detail_of(
+            staff,
+            t,
+            DetailParts {
+                tags,
+                messages,
+                attachments: Vec::new(),
+                events,
+                clocks: plan.clocks,
+                customer,
+                diagnosis: None,
+                survey: None,
+                collaborators: Vec::new(),
+                zone: o.requester.time_zone.clone(),
+            },
+        )
+        .await
+    }
+
+    /// A ticket's detail from what was read (or just written) about it.
+    async fn detail_of(&self, staff: bool, t: TicketRow, p: DetailParts) -> Result<TicketDetail> {
+        let messages = p
+            .messages
+            .into_iter()
+            .map(|m| MessageView::new(m, staff))
+            .collect();
         // A duplicate folded into another ticket points there (customers too: it is
         // where their conversation went).
-        let merged_into = events
+        let merged_into = p
+            .events
             .iter()
             .rev()
             .find(|e| e.kind == "merged_into")
             .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.data).ok())
             .and_then(|d| d["ticket_id"].as_i64());
+        let clocks = p.clocks;
         let promise = clocks
             .promise
             .as_ref()
@@ -544,10 +676,8 @@ impl Services {
             .map(|p| json!({"due_at": p.due_at, "at_risk": p.at_risk}));
         let sla = staff.then(|| serde_json::to_value(&clocks).unwrap_or_default());
         let (collaborators, routing) = if staff {
-            let collaborators = self
-                .store
-                .collaborators(id)
-                .await?
+            let collaborators = p
+                .collaborators
                 .into_iter()
                 .map(|c| CollaboratorView {
                     id: c.user_id,
@@ -556,35 +686,26 @@ impl Services {
                     since: rfc3339(c.created_at),
                 })
                 .collect();
-            (Some(collaborators), routing_note(&events))
+            (Some(collaborators), routing_note(&p.events))
         } else {
             (None, None)
         };
-        let mut ticket = TicketView::from_row(t, tags, staff);
-        let handoff = self.handoff_view(&events, &ticket, staff).await?;
+        let mut ticket = TicketView::from_row(t, p.tags, staff);
+        let handoff = self.handoff_view(&p.events, &ticket, staff).await?;
         // The stored promise was settled at the last write; the clocks are as of now.
         ticket.next_update_due = clocks.next_update_due.map(|d| rfc3339(d.as_millisecond()));
-        // Said as the customer reads it, in their own time zone when we know it.
-        let zone = match &customer {
-            Some(panel) => panel.profile.time_zone.clone(),
-            None => self
-                .store
-                .user(ticket.requester.id)
-                .await?
-                .and_then(|u| u.time_zone),
-        }
-        .unwrap_or_else(|| "UTC".into());
+        let zone = p.zone.unwrap_or_else(|| "UTC".into());
         let next_update_due_local = clocks
             .next_update_due
             .and_then(|d| heard_sla::customer_local_time(d, &zone).ok());
         Ok(TicketDetail {
             ticket,
             merged_into,
-            diagnosis,
-            survey,
+            diagnosis: p.diagnosis,
+            survey: p.survey,
             messages,
-            attachments,
-            customer,
+            attachments: p.attachments,
+            customer: p.customer,
             sla,
             promise,
             next_update_due_local,
@@ -727,9 +848,24 @@ impl Services {
         id: i64,
         decide: impl Fn(&TicketRow, i64) -> Result<Change>,
     ) -> Result<Option<i64>> {
+        self.with_read_ticket(actor, id, None, decide).await
+    }
+
+    /// [`Self::with_ticket`] deciding first on `read`, the ticket as the caller just read it
+    /// (visible to `actor`); later attempts read it again.
+    pub(crate) async fn with_read_ticket(
+        &self,
+        actor: &Actor,
+        id: i64,
+        mut read: Option<TicketRow>,
+        decide: impl Fn(&TicketRow, i64) -> Result<Change>,
+    ) -> Result<Option<i64>> {
         for attempt in 0..ATTEMPTS {
             back_off(attempt).await;
-            let t = self.visible_ticket(actor, id).await?;
+            let t = match read.take() {
+                Some(t) => t,
+                None => self.visible_ticket(actor, id).await?,
+            };
             let now = self.now();
             let change = decide(&t, now)?;
             match self.write_change(&t, change, now).await? {
@@ -798,8 +934,9 @@ impl Services {
         id: i64,
         patch: TicketPatch,
     ) -> Result<TicketDetail> {
+        let snapshot = self.snapshot().await?;
         if let Some(team) = patch.team_id {
-            self.existing_team(team, "team_id").await?;
+            existing_team(&snapshot, team, "team_id")?;
         }
         if let Some(Some(a)) = patch.assignee_id {
             self.staff_member(a, "assignee_id").await?;
@@ -815,8 +952,7 @@ impl Services {
                 self.check_may_close(id, t.abusive).await?;
             }
         }
-        let book = self.policy_book().await?;
-        let routing = self.routing_book().await?;
+        let (book, routing) = (&snapshot.policies, &snapshot.routing);
         self.with_ticket(actor, id, |t, _now| {
             if !actor.may_manage_tickets() {
                 let only_solving = patch.status.as_deref() == Some("resolved")
@@ -902,7 +1038,7 @@ impl Services {
             // A new priority or team may fall under another policy; the clocks keep
             // their elapsed time and count on under the new targets.
             let policy = Self::select_policy(
-                &book,
+                book,
                 &c.state.priority,
                 &t.channel,
                 c.state.team_id,
@@ -976,9 +1112,10 @@ impl Services {
             (_, Some(r)) => Some(json!({"tone": r}).to_string()),
             _ => None,
         };
-        let routing = self.routing_book().await?;
+        let snapshot = self.snapshot().await?;
+        let routing = &snapshot.routing;
         let message_id = self
-            .with_ticket(actor, id, |t, _now| {
+            .with_read_ticket(actor, id, Some(t), |t, _now| {
                 let from = parse_status(&t.status)?;
                 let to = match (actor.is_staff(), kind) {
                     (_, MessageKind::Internal) => from,
@@ -1033,13 +1170,9 @@ impl Services {
             })
             .await?
             .ok_or_else(|| ServiceError::Internal("message id missing".into()))?;
-        let written = self
-            .store
-            .messages(id, true)
+        self.store
+            .message(message_id)
             .await?
-            .into_iter()
-            .find(|m| m.id == message_id);
-        written
             .map(|m| MessageView::new(m, actor.is_staff()))
             .ok_or_else(|| ServiceError::Internal("message vanished".into()))
     }
@@ -1052,13 +1185,14 @@ impl Services {
         id: i64,
         input: Escalation,
     ) -> Result<TicketDetail> {
+        let snapshot = self.snapshot().await?;
         if let Some(team) = input.to_team_id {
-            self.existing_team(team, "to_team_id").await?;
+            existing_team(&snapshot, team, "to_team_id")?;
         }
         if let Some(a) = input.to_assignee_id {
             self.staff_member(a, "to_assignee_id").await?;
         }
-        let routing = self.routing_book().await?;
+        let routing = &snapshot.routing;
         self.with_ticket(actor, id, |t, _now| {
             if !actor.may_manage_tickets() {
                 return Err(ServiceError::forbidden("only staff escalate tickets"));

@@ -1,3 +1,4 @@
+use crate::group::GroupCommit;
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -16,6 +17,8 @@ pub enum Backend {
     Sqlite {
         writer: SqlitePool,
         reader: SqlitePool,
+        /// Ticket openings, committed in groups through `writer`.
+        group: GroupCommit,
     },
     Postgres(PgPool),
 }
@@ -100,8 +103,13 @@ impl Store {
         // A read-only pool cannot open a database file that does not exist yet; the
         // writer has created it by now, so this only fails for real problems.
         let reader = reader?;
+        let group = GroupCommit::start(writer.clone());
         let store = Store {
-            backend: Backend::Sqlite { writer, reader },
+            backend: Backend::Sqlite {
+                writer,
+                reader,
+                group,
+            },
         };
         sqlx::migrate!("migrations/sqlite")
             .run(store.sqlite_writer())
@@ -164,12 +172,22 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { writer, reader } => {
+            Backend::Sqlite { writer, reader, .. } => {
                 reader.close().await;
                 writer.close().await;
             }
             Backend::Postgres(pool) => pool.close().await,
         }
+    }
+
+    /// The counter that moves with every change to what decisions read (settings,
+    /// teams, routing settings, who takes work): a snapshot read at this version is current.
+    pub async fn config_version(&self) -> Result<i64> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_scalar::<_, i64>("SELECT version FROM config_version WHERE id = 1")
+                .fetch_one(db)
+                .await?
+        }))
     }
 
     /// Reads a setting (small configuration values such as the demo marker).

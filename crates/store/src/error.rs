@@ -15,6 +15,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The store's writer stopped (the process is shutting down).
+    #[error("the store is closed")]
+    Closed,
     #[error("database url: {0}")]
     Url(String),
 }

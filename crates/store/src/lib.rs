@@ -10,6 +10,7 @@
 mod backend;
 mod diagnosis;
 mod error;
+mod group;
 mod kb;
 mod mail;
 mod people;

@@ -68,13 +68,11 @@ pub struct NewTicket {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Created {
-    New(i64),
+    /// A new ticket and its first message.
+    New { ticket_id: i64, message_id: i64 },
     /// The idempotency key was used before: the ticket it created, and whether the earlier
     /// request was the same one.
-    Replayed {
-        ticket_id: i64,
-        same_request: bool,
-    },
+    Replayed { ticket_id: i64, same_request: bool },
 }
 
 /// A complete change to one ticket, applied only if nobody changed it since `expected_version`.
@@ -258,20 +256,22 @@ macro_rules! ticket_order {
     };
 }
 
-/// Appends events inside the caller's transaction.
+/// Appends events inside the caller's transaction, all in one statement.
 macro_rules! append_events {
     ($tx:ident, $ticket_id:expr, $events:expr, $now:expr) => {
-        for e in $events {
-            sqlx::query(
-                "INSERT INTO events (ticket_id, actor_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind($ticket_id)
-            .bind(e.actor_id)
-            .bind(&e.kind)
-            .bind(e.data.to_string())
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
+        let events = $events;
+        if !events.is_empty() {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO events (ticket_id, actor_id, kind, data, created_at) ",
+            );
+            q.push_values(events.iter(), |mut row, e| {
+                row.push_bind($ticket_id)
+                    .push_bind(e.actor_id)
+                    .push_bind(&e.kind)
+                    .push_bind(e.data.to_string())
+                    .push_bind($now);
+            });
+            q.build().execute(&mut *$tx).await?;
         }
     };
 }
@@ -320,14 +320,16 @@ macro_rules! bind_state {
     };
 }
 
+/// Inserts a ticket's tags in one statement.
 macro_rules! insert_tags {
     ($tx:ident, $ticket_id:expr, $tags:expr) => {
-        for tag in $tags {
-            sqlx::query("INSERT INTO ticket_tags (ticket_id, tag) VALUES ($1, $2)")
-                .bind($ticket_id)
-                .bind(tag)
-                .execute(&mut *$tx)
-                .await?;
+        let tags = $tags;
+        if !tags.is_empty() {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO ticket_tags (ticket_id, tag) ");
+            q.push_values(tags.iter(), |mut row, tag| {
+                row.push_bind($ticket_id).push_bind(tag);
+            });
+            q.build().execute(&mut *$tx).await?;
         }
     };
 }
@@ -380,77 +382,125 @@ macro_rules! write_in {
     }};
 }
 
-impl Store {
-    /// Opens a ticket with its first message, tags and events in one transaction.
-    pub async fn create_ticket(&self, t: &NewTicket, now: i64) -> Result<Created> {
-        Ok(in_transaction!(self, |tx| {
-            let replay = match &t.idempotency {
-                Some((user, key, hash)) => sqlx::query_as::<_, (i64, String)>(
-                    "SELECT ticket_id, request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+/// Opens a ticket with its first message, tags and events inside the caller's
+/// transaction; evaluates to what was created (or the earlier ticket of a replayed key).
+macro_rules! create_in {
+    ($tx:ident, $t:expr, $now:expr) => {{
+        let t: &NewTicket = $t;
+        let now: i64 = $now;
+        let replay = match &t.idempotency {
+            Some((user, key, hash)) => sqlx::query_as::<_, (i64, String)>(
+                "SELECT ticket_id, request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            )
+            .bind(user)
+            .bind(key)
+            .fetch_optional(&mut *$tx)
+            .await?
+            .map(|(ticket_id, earlier)| Created::Replayed {
+                ticket_id,
+                same_request: &earlier == hash,
+            }),
+            None => None,
+        };
+        match replay {
+            Some(replayed) => replayed,
+            None => {
+                let s = &t.state;
+                let id: i64 = bind_state!(
+                    sqlx::query_scalar(
+                        "INSERT INTO tickets (subject, status, priority, assignee_id, team_id, tier,
+                             transfers, frustration_score, frustration_level, abusive, repeats,
+                             policy_id, next_update_due, due_at, queue_rank, next_alert_at,
+                             escalate_at, channel, requester_id, organization_id, version,
+                             created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                                 $16, $17, $18, $19, $20, 1, $21, $21) RETURNING id",
+                    ),
+                    s
                 )
-                .bind(user)
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|(ticket_id, earlier)| Created::Replayed {
-                    ticket_id,
-                    same_request: &earlier == hash,
-                }),
-                None => None,
-            };
-            match replay {
-                Some(replayed) => replayed,
-                None => {
-                    let s = &t.state;
-                    let id: i64 = bind_state!(
-                        sqlx::query_scalar(
-                            "INSERT INTO tickets (subject, status, priority, assignee_id, team_id, tier,
-                                 transfers, frustration_score, frustration_level, abusive, repeats,
-                                 policy_id, next_update_due, due_at, queue_rank, next_alert_at,
-                                 escalate_at, channel, requester_id, organization_id, version,
-                                 created_at, updated_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                                     $16, $17, $18, $19, $20, 1, $21, $21) RETURNING id",
-                        ),
-                        s
+                .bind(&t.channel)
+                .bind(t.requester_id)
+                .bind(t.organization_id)
+                .bind(now)
+                .fetch_one(&mut *$tx)
+                .await
+                .map_err(|e| StoreError::classify(e, "ticket"))?;
+                let message_id = insert_message!($tx, id, t.message, now);
+                insert_tags!($tx, id, &t.tags);
+                append_events!($tx, id, &t.events, now);
+                crate::routing::touch_agents!($tx, id, &t.agents, now);
+                crate::kb::outbox!($tx, "ticket", id, now);
+                if let Some((user, key, hash)) = &t.idempotency {
+                    sqlx::query(
+                        "INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id, created_at)
+                         VALUES ($1, $2, $3, $4, $5)",
                     )
-                    .bind(&t.channel)
-                    .bind(t.requester_id)
-                    .bind(t.organization_id)
+                    .bind(user)
+                    .bind(key)
+                    .bind(hash)
+                    .bind(id)
                     .bind(now)
-                    .fetch_one(&mut *tx)
+                    .execute(&mut *$tx)
                     .await
-                    .map_err(|e| StoreError::classify(e, "ticket"))?;
-                    insert_message!(tx, id, t.message, now);
-                    insert_tags!(tx, id, &t.tags);
-                    append_events!(tx, id, &t.events, now);
-                    crate::routing::touch_agents!(tx, id, &t.agents, now);
-                    crate::kb::outbox!(tx, "ticket", id, now);
-                    if let Some((user, key, hash)) = &t.idempotency {
-                        sqlx::query(
-                            "INSERT INTO idempotency_keys (user_id, key, request_hash, ticket_id, created_at)
-                             VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(user)
-                        .bind(key)
-                        .bind(hash)
-                        .bind(id)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| StoreError::classify(e, "idempotency key"))?;
-                    }
-                    Created::New(id)
+                    .map_err(|e| StoreError::classify(e, "idempotency key"))?;
+                }
+                Created::New {
+                    ticket_id: id,
+                    message_id,
                 }
             }
-        }))
+        }
+    }};
+}
+
+/// [`create_in!`] on SQLite, for the group commit.
+pub(crate) async fn create_in_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    t: &NewTicket,
+    now: i64,
+) -> Result<Created> {
+    Ok(create_in!(tx, t, now))
+}
+
+/// [`write_in!`] on SQLite, for the group commit.
+pub(crate) async fn write_in_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    w: &TicketWrite,
+    now: i64,
+) -> Result<Option<i64>> {
+    Ok(write_in!(tx, w, now))
+}
+
+impl Store {
+    /// Opens a ticket with its first message, tags and events in one transaction. On
+    /// SQLite the transaction is shared with other requests' openings (group commit); the
+    /// answer comes once the commit holding this one is on disk.
+    pub async fn create_ticket(&self, t: &NewTicket, now: i64) -> Result<Created> {
+        match &self.backend {
+            crate::Backend::Sqlite { group, .. } => group.create_ticket(t.clone(), now).await,
+            crate::Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let created = create_in!(tx, t, now);
+                tx.commit().await?;
+                Ok(created)
+            }
+        }
     }
 
     /// Applies a change decided on a ticket read at `expected_version`; fails with
     /// [`StoreError::Stale`] (writing nothing) when someone changed it in between.
     /// Returns the id of the message written, if any.
+    /// On SQLite the transaction is shared with other requests' writes (group commit).
     pub async fn write_ticket(&self, w: &TicketWrite, now: i64) -> Result<Option<i64>> {
-        Ok(in_transaction!(self, |tx| { write_in!(tx, w, now) }))
+        match &self.backend {
+            crate::Backend::Sqlite { group, .. } => group.write_ticket(w.clone(), now).await,
+            crate::Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let message_id = write_in!(tx, w, now);
+                tx.commit().await?;
+                Ok(message_id)
+            }
+        }
     }
 
     /// Merges `m.source` into `m.target`: the source's messages and attachments move to
@@ -722,6 +772,17 @@ impl Store {
             sqlx::query_as::<_, MessageRow>(&sql)
                 .bind(ticket_id)
                 .fetch_all(db)
+                .await?
+        }))
+    }
+
+    /// One message, internal or not (the caller checks who may see it).
+    pub async fn message(&self, id: i64) -> Result<Option<MessageRow>> {
+        let sql = format!("{MESSAGE_SELECT} WHERE m.id = $1");
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, MessageRow>(&sql)
+                .bind(id)
+                .fetch_optional(db)
                 .await?
         }))
     }
