@@ -549,7 +549,7 @@ async fn serve(data: DataArgs, listen: &str, demo: bool, mail: MailArgs) -> anyh
     tracing::info!(%address, backend = store.backend_name(), "heard is serving");
     // Tests and scripts read this line to learn the port when listening on :0.
     println!("heard listening on http://{address}");
-    heard_http::serve(listener, services, shutdown_signal()).await?;
+    heard::serve(listener, services, shutdown_signal()).await?;
     store.close().await;
     Ok(())
 }

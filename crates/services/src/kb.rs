@@ -1345,6 +1345,24 @@ impl Services {
         })
     }
 
+    /// The visibility (public, internal, draft) of each of `ids` that `actor` may read,
+    /// for pages that label search hits.
+    pub async fn article_visibility(
+        &self,
+        actor: Option<&Actor>,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        let readable = readable(actor);
+        Ok(self
+            .store
+            .articles_by_ids(ids)
+            .await?
+            .into_iter()
+            .filter(|a| readable.contains(&a.visibility.as_str()))
+            .map(|a| (a.id, a.visibility))
+            .collect())
+    }
+
     /// Suggestions while a customer writes a new ticket. With a `session`, what was shown
     /// is recorded (in the background: typing must not wait for a disk write).
     pub async fn suggest_articles(

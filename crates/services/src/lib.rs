@@ -7,18 +7,21 @@ pub mod auth;
 pub mod care;
 pub mod categories;
 mod clock;
+pub mod desk;
 pub mod diagnosis;
 mod error;
 pub mod kb;
 pub mod mail;
 pub mod merge;
 pub mod people;
+pub mod queues;
 pub mod reports;
 pub mod routing;
 pub mod seed;
 pub mod service_levels;
 pub mod survey;
 pub mod tickets;
+pub mod timeline;
 pub mod viewers;
 pub mod views;
 
@@ -29,10 +32,12 @@ pub use heard_store::Store;
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
-/// Everything a use case needs: the store and the clock.
+/// Everything a use case needs: the store and the clock. The store is private: pages,
+/// the API and the command line reach the data only through use cases, so every channel
+/// gets the same rules.
 #[derive(Clone)]
 pub struct Services {
-    pub store: Store,
+    store: Store,
     pub clock: Clock,
     books: service_levels::BookCache,
     /// This process's search index (in memory unless the server opens one on disk).
