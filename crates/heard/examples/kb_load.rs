@@ -10,7 +10,7 @@
 //! ```
 
 use heard_services::Services;
-use heard_services::kb::Search;
+use heard_services::search_index::Search;
 use heard_store::{ArticleContent, Store};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -49,9 +49,9 @@ impl DataArgs {
 impl DataArgs {
     /// This process's search index: `<data-dir>/index` (also with PostgreSQL: each
     /// process keeps its own index and follows the shared outbox).
-    fn search(&self) -> anyhow::Result<heard_services::kb::Search> {
+    fn search(&self) -> anyhow::Result<heard_services::search_index::Search> {
         let dir = self.data_dir.join("index");
-        heard_services::kb::Search::open(&dir).with_context(|| {
+        heard_services::search_index::Search::open(&dir).with_context(|| {
             format!(
                 "opening the search index in {} (is another heard process using it?)",
                 dir.display()

@@ -17,6 +17,7 @@ pub mod people;
 pub mod queues;
 pub mod reports;
 pub mod routing;
+pub mod search_index;
 pub mod seed;
 pub mod service_levels;
 pub mod survey;
@@ -41,7 +42,7 @@ pub struct Services {
     pub clock: Clock,
     books: service_levels::BookCache,
     /// This process's search index (in memory unless the server opens one on disk).
-    pub search: kb::Search,
+    pub search: search_index::Search,
     /// Outgoing mail, when an SMTP server is configured.
     pub mail: Option<mail::Outgoing>,
     trends: reports::TrendCache,
@@ -53,7 +54,7 @@ impl Services {
             store,
             clock: Clock::System,
             books: Default::default(),
-            search: kb::Search::in_ram(),
+            search: search_index::Search::in_ram(),
             mail: None,
             trends: Default::default(),
         }
