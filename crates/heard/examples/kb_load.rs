@@ -10,7 +10,7 @@
 //! ```
 
 use heard_services::Services;
-use heard_services::kb::Search;
+use heard_services::search_index::Search;
 use heard_store::{ArticleContent, Store};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -217,7 +217,7 @@ async fn main() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(heard_http::serve(
+    tokio::spawn(heard::serve(
         listener,
         services.clone(),
         std::future::pending(),

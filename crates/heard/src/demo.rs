@@ -9,6 +9,7 @@
 //! obeys every rule a real user would.
 
 use anyhow::Context;
+use heard_services::desk::DeskState;
 use heard_services::people::*;
 use heard_services::routing::{HandOver, NewCollaborator, PresenceInput};
 use heard_services::tickets::{CreateTicket, Escalation, NewReply, TicketPatch};
@@ -114,18 +115,16 @@ const CUSTOMERS: &[(&str, &str, Option<&str>)] = &[
 ];
 
 pub async fn fill(services: &Services, base_url: &str) -> anyhow::Result<()> {
-    let store = &services.store;
-    if store.setting("demo_filled").await?.is_none() {
-        if !store
-            .users(&["customer", "agent", "supervisor", "admin"], None, 1)
-            .await?
-            .is_empty()
-        {
+    match services.desk_state().await? {
+        DeskState::InUse => {
             println!("--demo: the database already has users, so no demo data was added.");
             return Ok(());
         }
-        create(services).await.context("filling the demo")?;
-        store.set_setting("demo_filled", "1").await?;
+        DeskState::New => {
+            create(services).await.context("filling the demo")?;
+            services.mark_demo_filled().await?;
+        }
+        DeskState::Demo => {}
     }
     println!("\nheard demo — open {base_url}/ and sign in with password `{PASSWORD}`:");
     for s in STAFF {
@@ -223,10 +222,7 @@ async fn create(services: &Services) -> anyhow::Result<()> {
                 .id,
         );
     }
-    services
-        .store
-        .set_setting("default_team_id", &teams[0].to_string())
-        .await?;
+    services.set_default_team(None, teams[0]).await?;
 
     let mut staff = Vec::new();
     for s in STAFF {
@@ -589,7 +585,7 @@ async fn create(services: &Services) -> anyhow::Result<()> {
     services.create_ticket(&at(admin), ticket("Replica lag on the reporting database",
         "The reporting replica is about 40 minutes behind since last night, so today's dashboards are stale.",
         CUSTOMERS[3].0, "high", "email", platform, &["databases"]), None).await?;
-    articles(services).await?;
+    articles(services, admin).await?;
     Ok(())
 }
 
@@ -669,17 +665,12 @@ const ARTICLES: &[(&str, &str, &str, &[&str], &str)] = &[
     ),
 ];
 
-async fn articles(services: &Services) -> anyhow::Result<()> {
-    let author = services
-        .store
-        .user_by_email(STAFF[0].email)
-        .await?
-        .context("the demo's first staff member exists")?;
-    let actor = services.actor_for_user(author.id).await?;
+/// The help centre's articles, written by `author` (the demo's first staff member).
+async fn articles(services: &Services, author: &Actor) -> anyhow::Result<()> {
     for (title, summary, category, tags, body) in ARTICLES {
         services
             .create_article(
-                &actor,
+                author,
                 heard_services::kb::NewArticle {
                     title: title.to_string(),
                     body: body.to_string(),

@@ -49,9 +49,9 @@ impl DataArgs {
 impl DataArgs {
     /// This process's search index: `<data-dir>/index` (also with PostgreSQL: each
     /// process keeps its own index and follows the shared outbox).
-    fn search(&self) -> anyhow::Result<heard_services::kb::Search> {
+    fn search(&self) -> anyhow::Result<heard_services::search_index::Search> {
         let dir = self.data_dir.join("index");
-        heard_services::kb::Search::open(&dir).with_context(|| {
+        heard_services::search_index::Search::open(&dir).with_context(|| {
             format!(
                 "opening the search index in {} (is another heard process using it?)",
                 dir.display()
@@ -549,7 +549,7 @@ async fn serve(data: DataArgs, listen: &str, demo: bool, mail: MailArgs) -> anyh
     tracing::info!(%address, backend = store.backend_name(), "heard is serving");
     // Tests and scripts read this line to learn the port when listening on :0.
     println!("heard listening on http://{address}");
-    heard_http::serve(listener, services, shutdown_signal()).await?;
+    heard::serve(listener, services, shutdown_signal()).await?;
     store.close().await;
     Ok(())
 }

@@ -170,7 +170,7 @@ async fn a_promise_is_tracked_warned_and_escalated_exactly_once() {
     clock.advance_ms(20 * MINUTE);
     assert!(s.run_due_alerts().await.unwrap() >= 1);
     assert_eq!(s.run_due_alerts().await.unwrap(), 0);
-    let keys = s.store.fired_alerts(id).await.unwrap();
+    let keys = w.app.store.fired_alerts(id).await.unwrap();
     assert!(
         keys.iter().any(|k| k.starts_with("promise/1/warning"))
             && keys.iter().any(|k| k.starts_with("promise/1/breach")),

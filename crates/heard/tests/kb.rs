@@ -663,8 +663,9 @@ async fn the_index_follows_the_database_across_processes_and_reports_drift() {
     // A second process (own index on disk) catches up from the outbox alone.
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_url(&w.app.database_url).await.unwrap();
-    let other = Services::new(store.clone())
-        .with_search(heard_services::kb::Search::open(&dir.path().join("index")).unwrap());
+    let other = Services::new(store.clone()).with_search(
+        heard_services::search_index::Search::open(&dir.path().join("index")).unwrap(),
+    );
     other.search.sync(&store).await.unwrap();
     let found = other
         .search
@@ -707,8 +708,9 @@ async fn the_index_follows_the_database_across_processes_and_reports_drift() {
         .await;
     assert_eq!(s, StatusCode::CREATED);
     assert!(store.outbox_max().await.unwrap() > before);
-    let reopened = Services::new(store.clone())
-        .with_search(heard_services::kb::Search::open(&dir.path().join("index")).unwrap());
+    let reopened = Services::new(store.clone()).with_search(
+        heard_services::search_index::Search::open(&dir.path().join("index")).unwrap(),
+    );
     assert_eq!(reopened.search.index().ticket_count(), 1);
     reopened.search.sync(&store).await.unwrap();
     let hits = reopened

@@ -311,7 +311,7 @@ async fn two_processes_sweeping_send_each_mail_once() {
         assert_eq!(ask_for_link(&w.app, email).await.0, StatusCode::OK);
     }
     // A second process over the same database, with its own mailer.
-    let other = heard_services::Services::new(w.app.services.store.clone()).with_mail(
+    let other = heard_services::Services::new(w.app.store.clone()).with_mail(
         heard_mail::Mailer::new(&smtp.url(), "Help Desk <help@desk.test>").unwrap(),
         &w.app.base,
     );

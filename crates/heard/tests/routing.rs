@@ -361,7 +361,8 @@ async fn two_routers_racing_never_assign_a_ticket_twice_or_overfill_an_agent() {
     let s = &w.app.services;
     for p in [&a, &b] {
         let now = s.now();
-        s.store
+        w.app
+            .store
             .set_presence(
                 p.id,
                 None,

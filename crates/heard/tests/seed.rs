@@ -193,7 +193,7 @@ async fn upset_customers_closed_tickets_are_diagnosed_and_the_live_desk_carries_
     // Seeding twice would mix two desks: refused, nothing written.
     let again = app.services.seed(PLAN, |_| {}).await;
     assert!(again.is_err());
-    let ids = app.services.store.seed_ids().await.unwrap();
+    let ids = app.store.seed_ids().await.unwrap();
     assert_eq!(
         ids.ticket,
         PLAN.tickets as i64 + 1,

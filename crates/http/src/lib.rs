@@ -1,7 +1,8 @@
 //! heard's HTTP adapter: the JSON API under `/api/v1` (Bearer token or session cookie
 //! with CSRF), `/healthz`, the OpenAPI document generated from the routes themselves,
-//! and the security headers every response carries. Handlers only translate: all
-//! rules live in `heard-services`.
+//! and the layers every response gets (security headers, panics answered as errors).
+//! Handlers only translate: all rules live in `heard-services`. The pages are a sibling
+//! adapter (`heard-web`); the binary merges both routers.
 
 mod api;
 mod error;
@@ -51,8 +52,9 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The whole application: API, health check, OpenAPI and security headers.
-pub fn router(services: Services) -> Router {
+/// The JSON API under `/api/v1`, its OpenAPI document and `/healthz`. The binary merges
+/// the pages beside it and then applies [`shared_layers`] once to the whole.
+pub fn api_router(services: Services) -> Router {
     let state = AppState { services };
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::routes())
@@ -63,14 +65,21 @@ pub fn router(services: Services) -> Router {
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(move || async move {
-                ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone())
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    openapi_json.clone(),
+                )
             }),
         )
         .route("/healthz", axum::routing::get(api::health))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .with_state(state.clone())
-        .merge(heard_web::router(state.services))
-        .layer(CatchPanicLayer::custom(error::panic_response))
+        .with_state(state)
+}
+
+/// What every response carries, API and pages alike: a JSON 500 instead of a dropped
+/// connection when a handler panics, and the security headers.
+pub fn shared_layers(app: Router) -> Router {
+    app.layer(CatchPanicLayer::custom(error::panic_response))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
@@ -84,13 +93,13 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves `app` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    services: Services,
+    app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(services))
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod care;
 pub mod categories;
 mod clock;
+pub mod desk;
 pub mod diagnosis;
 mod error;
 pub mod kb;
@@ -14,13 +15,16 @@ pub mod mail;
 pub mod merge;
 mod opening;
 pub mod people;
+pub mod queues;
 pub mod reports;
 pub mod routing;
+pub mod search_index;
 pub mod seed;
 pub mod service_levels;
 mod snapshot;
 pub mod survey;
 pub mod tickets;
+pub mod timeline;
 pub mod viewers;
 pub mod views;
 
@@ -31,14 +35,16 @@ pub use heard_store::Store;
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
-/// Everything a use case needs: the store and the clock.
+/// Everything a use case needs: the store and the clock. The store is private: pages,
+/// the API and the command line reach the data only through use cases, so every channel
+/// gets the same rules.
 #[derive(Clone)]
 pub struct Services {
-    pub store: Store,
+    store: Store,
     pub clock: Clock,
     snapshot: snapshot::SnapshotCache,
     /// This process's search index (in memory unless the server opens one on disk).
-    pub search: kb::Search,
+    pub search: search_index::Search,
     /// Outgoing mail, when an SMTP server is configured.
     pub mail: Option<mail::Outgoing>,
     trends: reports::TrendCache,
@@ -50,7 +56,7 @@ impl Services {
             store,
             clock: Clock::System,
             snapshot: Default::default(),
-            search: kb::Search::in_ram(),
+            search: search_index::Search::in_ram(),
             mail: None,
             trends: Default::default(),
         }

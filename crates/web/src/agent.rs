@@ -19,10 +19,7 @@ use heard_services::service_levels::NewPromise;
 use heard_services::tickets::{Escalation, NewReply, TicketPatch};
 use heard_services::viewers::Heartbeat;
 use heard_services::views::{TicketDetail, TicketView};
-use heard_store::ListTickets;
 use serde::Deserialize;
-
-const OPEN_STATUSES: &str = "new,open,pending_customer,pending_third_party";
 
 pub struct Queue {
     pub title: String,
@@ -56,34 +53,15 @@ pub struct Done {
     done: Option<String>,
 }
 
-/// The open tickets this viewer may see, most pressing first (the store's queue key: due
-/// soonest, weighted by frustration), at most 200 (the page says so when that cuts).
-///
-/// One query: the viewer's scope is part of its SQL, as in the ticket list use case, and
-/// tags (which queue pages do not show) are not loaded ticket by ticket.
+/// The open tickets this viewer may see, most pressing first, as cards (at most
+/// `QUEUE_LIMIT`; the page says so when that cuts).
 pub async fn open_cards(s: &WebState, viewer: &Viewer) -> PageResult<Vec<Card>> {
-    let filter = ListTickets {
-        statuses: OPEN_STATUSES.split(',').map(str::to_string).collect(),
-        by_due: true,
-        limit: 200,
-        ..Default::default()
-    };
-    cards(s, viewer, &filter).await
-}
-
-/// Tickets in the viewer's scope matching `filter`, as cards (without tags).
-pub async fn cards(s: &WebState, viewer: &Viewer, filter: &ListTickets) -> PageResult<Vec<Card>> {
     let now = s.services.now();
-    let staff = viewer.actor.is_staff();
-    let rows = s
-        .services
-        .store
-        .tickets(&viewer.actor.ticket_scope(), filter)
-        .await
-        .map_err(ServiceError::from)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Card::new(&TicketView::from_row(r, Vec::new(), staff), now))
+    Ok(s.services
+        .queue(&viewer.actor)
+        .await?
+        .iter()
+        .map(|t| Card::new(t, now))
         .collect())
 }
 
@@ -108,12 +86,7 @@ pub async fn queues(
         cards: mine,
     }];
     // Tickets a colleague asked me to join.
-    let invited = s
-        .services
-        .store
-        .collaborating_on(me, 200)
-        .await
-        .map_err(ServiceError::from)?;
+    let invited = s.services.invited_to(&viewer.actor).await?;
     let helping: Vec<Card> = cards
         .iter()
         .filter(|c| invited.contains(&c.id) && c.owner_id != Some(me))
@@ -127,7 +100,7 @@ pub async fn queues(
         });
     }
     let presence = s.services.presence(&viewer.actor, me).await?;
-    let teams = s.services.store.teams().await.map_err(ServiceError::from)?;
+    let teams = s.services.team_names(&viewer.actor).await?;
     for team in teams {
         if !viewer.actor.team_ids.contains(&team.id) && !viewer.actor.may_view_agents() {
             continue;
@@ -396,10 +369,8 @@ async fn ticket_page(
         };
     let teams = s
         .services
-        .store
-        .teams()
-        .await
-        .map_err(ServiceError::from)?
+        .team_names(&viewer.actor)
+        .await?
         .into_iter()
         .map(|t| TeamOption {
             current: Some(t.id) == card.team_id,
@@ -408,16 +379,12 @@ async fn ticket_page(
         })
         .collect();
     let me = viewer.actor.user_id;
-    let presences: std::collections::HashMap<i64, String> = s
-        .services
-        .store
-        .presences()
-        .await
-        .map_err(ServiceError::from)?
-        .into_iter()
-        .collect();
+    let colleagues = s.services.colleagues(&viewer.actor).await?;
     let away = |id: i64| {
-        let p = presences.get(&id).map_or("offline", String::as_str);
+        let p = colleagues
+            .iter()
+            .find(|c| c.id == id)
+            .map_or("offline", |c| c.presence.as_str());
         (p != "available").then(|| crate::presence::label(p).to_lowercase())
     };
     let collaborators: Vec<Colleague> = d
@@ -431,19 +398,14 @@ async fn ticket_page(
             away: away(c.id),
         })
         .collect();
-    let staff: Vec<Colleague> = s
-        .services
-        .store
-        .users(&["agent", "supervisor", "admin"], None, 500)
-        .await
-        .map_err(ServiceError::from)?
-        .into_iter()
+    let staff: Vec<Colleague> = colleagues
+        .iter()
         .filter(|u| u.active && Some(u.id) != card.owner_id)
         .map(|u| Colleague {
             me: u.id == me,
             away: away(u.id),
             id: u.id,
-            name: u.name,
+            name: u.name.clone(),
         })
         .collect();
     let invitable = staff
@@ -812,16 +774,13 @@ pub async fn search(
         .search_customers(&viewer.actor, &text, CUSTOMERS_SHOWN)
         .await?
     {
-        let theirs = cards(
-            &s,
-            &viewer,
-            &ListTickets {
-                requester_id: Some(c.id),
-                limit: 3,
-                ..Default::default()
-            },
-        )
-        .await?;
+        let theirs = s
+            .services
+            .latest_requests_of(&viewer.actor, c.id, 3)
+            .await?
+            .iter()
+            .map(|t| Card::new(t, now))
+            .collect();
         page.customers.push(CustomerLine {
             name: c.name,
             email: c.email,
@@ -835,15 +794,10 @@ pub async fn search(
         .await?;
     page.article_total = articles.total;
     let ids: Vec<i64> = articles.hits.iter().map(|h| h.id).collect();
-    let visibility: std::collections::HashMap<i64, String> = s
+    let visibility = s
         .services
-        .store
-        .articles_by_ids(&ids)
-        .await
-        .map_err(ServiceError::from)?
-        .into_iter()
-        .map(|a| (a.id, a.visibility))
-        .collect();
+        .article_visibility(Some(&viewer.actor), &ids)
+        .await?;
     page.articles = articles
         .hits
         .into_iter()

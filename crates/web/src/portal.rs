@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect};
 use heard_domain::Invalid;
 use heard_services::ServiceError;
 use heard_services::tickets::{CreateTicket, NewReply, TicketQuery};
+use heard_services::timeline::HistoryEntry;
 use heard_services::views::TicketDetail;
 use serde::Deserialize;
 
@@ -170,44 +171,46 @@ pub struct Step {
 
 /// The ticket's history in the customer's words, from the event log's kinds only: no
 /// internal reason, note or hand-off text ever reaches the customer this way.
-fn timeline(events: &[heard_store::EventRow], detail: &TicketDetail, now: i64) -> Vec<Step> {
+fn timeline(history: &[HistoryEntry], detail: &TicketDetail, now: i64) -> Vec<Step> {
     let mut steps = Vec::new();
-    for e in events {
-        let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
-        let field = |k: &str| data.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let owner = |e: &HistoryEntry| {
+        detail
+            .ticket
+            .assignee
+            .as_ref()
+            .filter(|a| e.owner_id == Some(a.id))
+    };
+    for e in history {
         let what = match e.kind.as_str() {
             "created" => "We received your request".to_string(),
-            "assigned" if !data.get("to").is_none_or(|v| v.is_null()) => {
-                match &detail.ticket.assignee {
-                    Some(a) if data.get("to").and_then(|v| v.as_i64()) == Some(a.id) => {
-                        format!("{} took ownership of your request", a.name)
-                    }
-                    _ => "A member of our team took ownership of your request".into(),
-                }
-            }
+            "assigned" if e.owner_id.is_some() => match owner(e) {
+                Some(a) => format!("{} took ownership of your request", a.name),
+                None => "A member of our team took ownership of your request".into(),
+            },
             "escalated" => "Passed to a specialist, with everything you told us".into(),
-            "handed_over" | "taken_over" => match &detail.ticket.assignee {
-                Some(a) if data.get("to_assignee_id").and_then(|v| v.as_i64()) == Some(a.id) => {
-                    format!(
-                        "{} took over your request, with everything you told us",
-                        a.name
-                    )
-                }
-                _ => "A colleague took over your request, with everything you told us".into(),
+            "handed_over" | "taken_over" => match owner(e) {
+                Some(a) => format!(
+                    "{} took over your request, with everything you told us",
+                    a.name
+                ),
+                None => "A colleague took over your request, with everything you told us".into(),
             },
             "team_changed" => "Moved to the team best placed to help".into(),
-            "replied" if field("by") == "staff" => "We replied".into(),
+            "replied" if e.by_staff => "We replied".into(),
             "replied" => "You wrote to us".into(),
             "attached" => "A file was attached".into(),
             // The promise's note is written for the customer ("I'll call the vendor first").
             "promised" => {
-                let due = when(field("due_at"));
-                match field("note") {
+                let due = when(e.promised_by.as_deref().unwrap_or(""));
+                match e.promise_note.as_deref().unwrap_or("") {
                     "" => format!("We promised an update by {due}"),
                     note => format!("We promised an update by {due}: {note}"),
                 }
             }
-            "status_changed" => match (field("from"), field("to")) {
+            "status_changed" => match (
+                e.status_from.as_deref().unwrap_or(""),
+                e.status_to.as_deref().unwrap_or(""),
+            ) {
                 ("new", "open") => "Being diagnosed".into(),
                 ("resolved" | "closed", "open") => "Reopened".into(),
                 (_, "open") => "Back with our team".into(),
@@ -219,11 +222,10 @@ fn timeline(events: &[heard_store::EventRow], detail: &TicketDetail, now: i64) -
             },
             _ => continue,
         };
-        let at = heard_services::views::rfc3339(e.created_at);
         steps.push(Step {
             what,
-            ago: relative(&at, now),
-            at: when(&at),
+            ago: relative(&e.at, now),
+            at: when(&e.at),
         });
     }
     steps
@@ -295,13 +297,8 @@ pub async fn request(
     if let Some(into) = d.merged_into {
         return Ok(see_other(&format!("/requests/{into}"), "joined"));
     }
-    let events = s
-        .services
-        .store
-        .events(id)
-        .await
-        .map_err(ServiceError::from)?;
-    let steps = timeline(&events, &d, now);
+    let history = s.services.request_history(&viewer.actor, id).await?;
+    let steps = timeline(&history, &d, now);
     let messages = d
         .messages
         .iter()

@@ -9,7 +9,6 @@ use crate::page::{Chrome, PageResult, notice_text, render};
 use crate::session::Viewer;
 use askama::Template;
 use axum::extract::{Query, State};
-use heard_services::ServiceError;
 use heard_services::reports::{Period, Trends};
 use serde::Deserialize;
 
@@ -456,8 +455,8 @@ pub async fn dashboard(
 ) -> PageResult {
     viewer.require_supervisor()?;
     let open = open_cards(&s, &viewer).await?;
-    let truncated = open.len() >= 200;
-    let teams = s.services.store.teams().await.map_err(ServiceError::from)?;
+    let truncated = open.len() as i64 >= heard_services::queues::QUEUE_LIMIT;
+    let teams = s.services.team_names(&viewer.actor).await?;
     let team_rows = teams
         .iter()
         .map(|t| {

@@ -14,7 +14,9 @@ struct App {
 
 async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
-    let store = heard_store::Store::open_data_dir(dir.path()).await.unwrap();
+    let store = heard_services::Store::open_data_dir(dir.path())
+        .await
+        .unwrap();
     App {
         services: Services::new(store),
         _dir: dir,

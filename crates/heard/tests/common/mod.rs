@@ -15,6 +15,9 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub services: Services,
+    /// The database the server uses, opened by the test as the binary opens it: to look
+    /// at what was written, or to start a second process's services over it.
+    pub store: Store,
     /// A URL for the same database, for commands run as separate processes.
     pub database_url: String,
     /// A data folder of this app's own for those commands (their search index), so they
@@ -142,10 +145,10 @@ impl TestApp {
         let (store, database_url, db) = fresh_database().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let services = configure(Services::new(store).with_clock(clock), &base);
+        let services = configure(Services::new(store.clone()).with_clock(clock), &base);
         let serving = services.clone();
         tokio::spawn(async move {
-            heard_http::serve(listener, serving, std::future::pending())
+            heard::serve(listener, serving, std::future::pending())
                 .await
                 .unwrap();
         });
@@ -153,6 +156,7 @@ impl TestApp {
             base,
             client: reqwest::Client::builder().build().unwrap(),
             services,
+            store,
             database_url,
             data_dir: tempfile::tempdir().expect("temp dir"),
             _db: db,
@@ -263,10 +267,7 @@ impl World {
             .await
             .unwrap()
             .id;
-        s.store
-            .set_setting("default_team_id", &team_a.to_string())
-            .await
-            .unwrap();
+        s.set_default_team(None, team_a).await.unwrap();
         let staff = |email: &str, role: &str, teams: Vec<i64>, tier: i64| NewAgent {
             email: email.into(),
             name: email.split('@').next().unwrap().into(),

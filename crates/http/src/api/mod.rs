@@ -31,7 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// 200 when the database answers.
 pub async fn health(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    state.services.store.ping().await.map_err(|e| {
+    state.services.ping().await.map_err(|e| {
         tracing::error!(error = %e, "health check failed");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
