@@ -19,6 +19,7 @@ mod seed;
 mod service_levels;
 mod surveys;
 mod tickets;
+mod trust;
 mod viewers;
 
 pub use backend::{Backend, Store};
@@ -40,6 +41,7 @@ pub use tickets::{
     Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewSurvey, NewTicket,
     TicketMerge, TicketState, TicketWrite,
 };
+pub use trust::{AttemptCount, AuditRow, NewAudit};
 pub use viewers::ViewerRow;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
