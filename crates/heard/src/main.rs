@@ -501,6 +501,9 @@ async fn serve(data: DataArgs, listen: &str, demo: bool, mail: MailArgs) -> anyh
     let mailer = mail.mailer()?;
     let store = data.open().await?;
     let mut services = Services::new(store.clone()).with_search(data.search()?);
+    if let Some(url) = mail.public_url.as_deref().filter(|u| !u.is_empty()) {
+        services = services.with_public_url(url);
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
