@@ -474,7 +474,7 @@ impl Services {
                 ));
             }
         };
-        Ok((self.ticket_detail(actor, id).await?, replayed))
+        Ok((self.as_created(actor, id).await?, replayed))
     }
 
     pub async fn ticket_detail(&self, actor: &Actor, id: i64) -> Result<TicketDetail> {
@@ -1141,22 +1141,7 @@ impl Services {
         bytes: Vec<u8>,
     ) -> Result<AttachmentView> {
         self.visible_ticket(actor, id).await?;
-        let file_name = file_name
-            .trim()
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or("")
-            .to_string();
-        if file_name.is_empty()
-            || file_name.chars().count() > 255
-            || file_name.chars().any(char::is_control)
-        {
-            return Err(ServiceError::invalid(
-                "file_name",
-                "invalid_file_name",
-                "name the file in 1 to 255 characters",
-            ));
-        }
+        let file_name = heard_domain::attachment::attachment_name(file_name)?;
         if bytes.is_empty() {
             return Err(ServiceError::invalid(
                 "body",
