@@ -319,56 +319,42 @@ async fn cookies_are_secure_behind_https_and_a_planted_form_cookie_fails() {
     let form = set_cookie(&res, "heard_form=").unwrap();
     assert!(!form.contains("Secure"), "{form}");
 
+    // Posts the sign-in form with this form cookie value and field, as c1.
+    let post = |cookie: String, token: String| {
+        let (client, url, email) = (&client, w.app.url("/signin"), w.c1.email.clone());
+        async move {
+            client
+                .post(url)
+                .header(COOKIE, format!("heard_form={cookie}"))
+                .form(&[
+                    ("csrf", token.as_str()),
+                    ("email", email.as_str()),
+                    ("password", PASSWORD),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
     // A cookie planted with a made-up value, echoed in the field, was enough before.
     let planted = "ab".repeat(32);
-    let res = client
-        .post(w.app.url("/signin"))
-        .header(COOKIE, format!("heard_form={planted}"))
-        .form(&[
-            ("csrf", planted.as_str()),
-            ("email", w.c1.email.as_str()),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post(planted.clone(), planted).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(set_cookie(&res, "heard_session=").is_none());
     // The desk's own token still works, and so does a token it signed with its key in
     // another process (the key is in the database).
     let second = second_server(&w.app).await;
     for page in [w.app.url("/signin"), format!("{second}/signin")] {
-        let (cookie, token) = form_token(&client, &page).await;
-        let res = client
-            .post(w.app.url("/signin"))
-            .header(COOKIE, cookie)
-            .form(&[
-                ("csrf", token.as_str()),
-                ("email", w.c1.email.as_str()),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let (_, token) = form_token(&client, &page).await;
+        let res = post(token.clone(), token).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "token from {page}");
         assert_eq!(res.headers()[LOCATION], "/");
     }
     // A token altered by one character fails.
-    let (cookie, token) = form_token(&client, &w.app.url("/signin")).await;
-    let mut forged = token.clone();
+    let (_, mut forged) = form_token(&client, &w.app.url("/signin")).await;
     let last = forged.pop().unwrap();
     forged.push(if last == '0' { '1' } else { '0' });
-    let res = client
-        .post(w.app.url("/signin"))
-        .header(COOKIE, cookie.replace(&token, &forged))
-        .form(&[
-            ("csrf", forged.as_str()),
-            ("email", w.c1.email.as_str()),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = post(forged.clone(), forged).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
     // Reached over https: every cookie carries Secure.

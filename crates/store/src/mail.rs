@@ -65,6 +65,26 @@ macro_rules! queue_mail {
     };
 }
 
+/// Records a request for mail to `address_hash` inside the caller's transaction; the
+/// number of earlier ones since `since`, for the per-address limit.
+macro_rules! record_request {
+    ($tx:ident, $address_hash:expr, $since:expr, $now:expr) => {{
+        let earlier: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM signin_link_requests WHERE address_hash = $1 AND created_at >= $2",
+        )
+        .bind($address_hash)
+        .bind($since)
+        .fetch_one(&mut *$tx)
+        .await?;
+        sqlx::query("INSERT INTO signin_link_requests (address_hash, created_at) VALUES ($1, $2)")
+            .bind($address_hash)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        earlier
+    }};
+}
+
 impl Store {
     pub async fn queue_mail(&self, m: &NewMail, now: i64) -> Result<()> {
         in_transaction!(self, |tx| {
@@ -170,20 +190,7 @@ impl Store {
         now: i64,
     ) -> Result<bool> {
         Ok(in_transaction!(self, |tx| {
-            let earlier: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM signin_link_requests WHERE address_hash = $1 AND created_at >= $2",
-            )
-            .bind(address_hash)
-            .bind(since)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO signin_link_requests (address_hash, created_at) VALUES ($1, $2)",
-            )
-            .bind(address_hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let earlier = record_request!(tx, address_hash, since, now);
             match grant {
                 Some(link) if earlier < max => {
                     sqlx::query(
@@ -216,20 +223,7 @@ impl Store {
         now: i64,
     ) -> Result<bool> {
         Ok(in_transaction!(self, |tx| {
-            let earlier: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM signin_link_requests WHERE address_hash = $1 AND created_at >= $2",
-            )
-            .bind(address_hash)
-            .bind(since)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO signin_link_requests (address_hash, created_at) VALUES ($1, $2)",
-            )
-            .bind(address_hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let earlier = record_request!(tx, address_hash, since, now);
             if earlier < max {
                 queue_mail!(tx, mail, now);
             }

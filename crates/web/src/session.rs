@@ -178,10 +178,10 @@ pub fn secure_attribute(s: &heard_services::Services) -> &'static str {
 /// The pre-session form token: the browser's own while it is one this desk signed and
 /// still valid, else a new one with the cookie that carries it.
 async fn form_token(s: &WebState, headers: &HeaderMap) -> PageResult<(String, Option<String>)> {
-    if let Some(t) = cookie(headers, FORM_COOKIE) {
-        if s.services.form_token_valid(&t).await? {
-            return Ok((t, None));
-        }
+    if let Some(t) = cookie(headers, FORM_COOKIE)
+        && s.services.form_token_valid(&t).await?
+    {
+        return Ok((t, None));
     }
     let t = s.services.new_form_token().await?;
     let set = format!(
