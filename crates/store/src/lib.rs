@@ -8,6 +8,7 @@
 //! store a complete write, which it applies in one transaction together with its events.
 
 mod backend;
+mod backup;
 mod diagnosis;
 mod error;
 mod kb;
