@@ -81,6 +81,13 @@ impl Actor {
         self.is_staff()
     }
 
+    /// Who belongs to an organization and whether it shares tickets decide what its
+    /// customers see of each other's tickets, so only supervisors and admins change them;
+    /// an agent's customer management never widens anyone's view.
+    pub fn may_manage_organizations(&self) -> bool {
+        matches!(self.role, Role::Supervisor | Role::Admin)
+    }
+
     pub fn may_configure(&self) -> bool {
         self.role == Role::Admin
     }

@@ -6,6 +6,7 @@
 //! property-tested and reused by every channel (HTTP, CLI, e-mail, jobs).
 
 pub mod access;
+pub mod attachment;
 pub mod diagnosis;
 pub mod handoff;
 pub mod invalid;
@@ -13,6 +14,7 @@ pub mod people;
 pub mod presence;
 pub mod routing;
 pub mod survey;
+pub mod throttle;
 pub mod ticket;
 
 pub use access::{Actor, TicketFacts};

@@ -99,6 +99,87 @@ async fn reindex(data: DataArgs, check: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Checks the backup on a copy (bringing an older one up to today's migrations), then
+/// swaps it in with renames, so a failed restore leaves the database as it was.
+async fn restore(data: DataArgs, file: PathBuf, force: bool) -> anyhow::Result<()> {
+    let target = match data.database_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) if url.starts_with("postgres") => {
+            bail!("a PostgreSQL database is restored with pg_restore or psql (see the README)")
+        }
+        Some(url) => PathBuf::from(
+            url.trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+                .split('?')
+                .next()
+                .unwrap_or_default(),
+        ),
+        None => data.data_dir.join("heard.sqlite"),
+    };
+    if !file.is_file() {
+        bail!("{} is not a backup file", file.display());
+    }
+    if target.exists() && !force {
+        bail!(
+            "{} already holds a database; stop heard serve and pass --force to replace it",
+            target.display()
+        );
+    }
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let sibling = |suffix: &str| {
+        let mut name = target.clone().into_os_string();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let staged = sibling(".restoring");
+    std::fs::copy(&file, &staged)
+        .with_context(|| format!("copying {} to {}", file.display(), staged.display()))?;
+    let checked = async {
+        let store = Store::open_sqlite(&staged).await?;
+        let ok = store.integrity_ok().await?;
+        store.close().await;
+        anyhow::Ok(ok)
+    }
+    .await;
+    if !matches!(checked, Ok(true)) {
+        let _ = std::fs::remove_file(&staged);
+        bail!(
+            "{} is not a whole heard database: {}",
+            file.display(),
+            checked
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or("integrity check failed".into())
+        );
+    }
+    if target.exists() {
+        for suffix in ["", "-wal", "-shm"] {
+            let old = sibling(suffix);
+            if old.exists() {
+                std::fs::rename(&old, sibling(&format!(".before-restore{suffix}")))?;
+            }
+        }
+    }
+    std::fs::rename(&staged, &target)?;
+    // The index is made from the database: rebuild it for what was restored.
+    let index = data.data_dir.join("index");
+    if index.exists() {
+        std::fs::remove_dir_all(&index)?;
+    }
+    let restored = DataArgs {
+        data_dir: data.data_dir.clone(),
+        database_url: Some(format!("sqlite:{}", target.display())),
+    };
+    let services = Services::new(restored.open().await?).with_search(restored.search()?);
+    let report = services.reindex(None).await?;
+    println!(
+        "{}",
+        serde_json::json!({"restored": target, "index": report})
+    );
+    Ok(())
+}
+
 async fn seed(
     data: DataArgs,
     plan: heard_services::seed::SeedPlan,
@@ -211,6 +292,26 @@ enum Command {
         /// (what `heard-bench --tokens` reads).
         #[arg(long)]
         tokens: Option<PathBuf>,
+    },
+    /// Write a consistent copy of the embedded database (attachments included) to FILE,
+    /// while `heard serve` keeps running. PostgreSQL: use pg_dump.
+    Backup {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Where to write the copy; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup in place of the embedded database and rebuild the search index (stop
+    /// `heard serve` on that data folder first).
+    Restore {
+        #[command(flatten)]
+        data: DataArgs,
+        /// A file written by `heard backup`.
+        file: PathBuf,
+        /// Replace a database already there (it is kept beside it, `.before-restore`).
+        #[arg(long)]
+        force: bool,
     },
     /// Review a draft reply's tone or score a customer's message for frustration (JSON out).
     Analyze {
@@ -427,6 +528,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: KbCommand::Import { data, dir },
         } => kb_import(data, dir).await,
         Command::Reindex { data, check } => reindex(data, check).await,
+        Command::Backup { data, to } => {
+            if to.exists() {
+                bail!("{} already exists; name a new file", to.display());
+            }
+            data.open().await?.backup_to(&to).await?;
+            println!("{}", serde_json::json!({"backup": to}));
+            Ok(())
+        }
+        Command::Restore { data, file, force } => restore(data, file, force).await,
         Command::Token {
             command: TokenCommand::Create { data, email, label },
         } => {
@@ -501,6 +611,9 @@ async fn serve(data: DataArgs, listen: &str, demo: bool, mail: MailArgs) -> anyh
     let mailer = mail.mailer()?;
     let store = data.open().await?;
     let mut services = Services::new(store.clone()).with_search(data.search()?);
+    if let Some(url) = mail.public_url.as_deref().filter(|u| !u.is_empty()) {
+        services = services.with_public_url(url);
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;

@@ -27,6 +27,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -36,6 +38,7 @@ impl ApiError {
             code: code.into(),
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -56,6 +59,7 @@ impl From<ServiceError> for ApiError {
                 code: i.code.into(),
                 message: i.message,
                 field: i.field.map(Into::into),
+                retry_after: None,
             },
             ServiceError::Forbidden { message } => {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
@@ -68,6 +72,14 @@ impl From<ServiceError> for ApiError {
                 "unauthenticated",
                 "sign in, or send Authorization: Bearer TOKEN",
             ),
+            ServiceError::Throttled { retry_after_secs } => ApiError {
+                retry_after: Some(retry_after_secs),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("too many attempts; try again in {retry_after_secs} s"),
+                )
+            },
             ServiceError::Internal(_) => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -86,7 +98,12 @@ impl IntoResponse for ApiError {
                 field: self.field,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut r = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        r
     }
 }
 

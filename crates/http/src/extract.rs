@@ -6,6 +6,7 @@ use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
+use heard_services::auth::constant_time_eq;
 use heard_services::{Actor, ServiceError};
 use serde::de::DeserializeOwned;
 
@@ -69,10 +70,6 @@ pub fn session_cookie(parts: &Parts) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A JSON body whose errors name the field at fault.
 pub struct ApiJson<T>(pub T);
 
@@ -112,7 +109,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let message = inner.to_string();
@@ -137,7 +134,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let mut err = ApiError::new(status, code, message);
         err.field = field;
         err
-    })
+    })?;
+    // One JSON value and nothing after it: `{…}}}junk` is not a body to half-believe.
+    de.end().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body must be one JSON value with nothing after it ({e})"),
+        )
+    })?;
+    Ok(value)
 }
 
 /// A path parameter that answers a malformed id with 400 naming it.

@@ -29,6 +29,7 @@ pub struct AppState {
 
 #[derive(OpenApi)]
 #[openapi(
+    servers((url = "/api/v1", description = "this help desk's API, relative to where the document was fetched")),
     info(title = "heard", description = "The heard help desk API. Authenticate with `Authorization: Bearer TOKEN` (from `heard token create`) or a session cookie from `POST /api/v1/session` plus its `X-CSRF-Token` on writes. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`."),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth)
@@ -60,8 +61,12 @@ pub fn api_router(services: Services) -> Router {
         .merge(api::routes())
         .split_for_parts();
     let openapi_json = serde_json::to_string(&openapi).expect("the OpenAPI document serialises");
+    // API answers are per caller and often private: no cache, shared or not, keeps them.
+    let api = api
+        .fallback(error::api_not_found)
+        .layer(security_header(header::CACHE_CONTROL, "no-store"));
     Router::new()
-        .nest("/api/v1", api.fallback(error::api_not_found))
+        .nest("/api/v1", api)
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(move || async move {
@@ -99,7 +104,11 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address reaches handlers for throttling sign-in per client address.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

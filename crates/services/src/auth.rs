@@ -5,10 +5,12 @@
 use crate::{Result, ServiceError, Services};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use heard_domain::throttle::{self, Recent};
 use heard_domain::{Actor, EmailAddress, Role};
 use heard_store::AuthRow;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 
 /// Verified against when the address is unknown, so that costs as much as a wrong password.
 static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -64,6 +66,86 @@ pub fn new_secret(prefix: &str) -> String {
 
 pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
+}
+
+/// How long a pre-sign-in form token is accepted.
+pub const FORM_TOKEN_MS: i64 = 60 * 60 * 1000;
+
+impl Services {
+    /// A token for the forms shown before there is a session (sign-in, sign-up, a link's
+    /// confirmation): a nonce and an expiry signed with the desk's key, so a cookie planted
+    /// with a made-up value is refused. The key lives in the database, so a token from one
+    /// process is good at every other.
+    pub async fn new_form_token(&self) -> Result<String> {
+        let payload = format!(
+            "{}.{}",
+            hex::encode(random_bytes::<16>()),
+            self.now() + FORM_TOKEN_MS
+        );
+        let mac = self.sign_form_payload(&payload).await?;
+        Ok(format!("{payload}.{mac}"))
+    }
+
+    /// Whether `token` is one this desk issued and it has not expired.
+    pub async fn form_token_valid(&self, token: &str) -> Result<bool> {
+        let Some((payload, mac)) = token.rsplit_once('.') else {
+            return Ok(false);
+        };
+        let expires = payload
+            .split_once('.')
+            .and_then(|(_, e)| e.parse::<i64>().ok());
+        if expires.is_none_or(|e| e < self.now()) {
+            return Ok(false);
+        }
+        let expected = self.sign_form_payload(payload).await?;
+        Ok(constant_time_eq(expected.as_bytes(), mac.as_bytes()))
+    }
+
+    async fn sign_form_payload(&self, payload: &str) -> Result<String> {
+        use hmac::Mac;
+        let key = self
+            .form_secret
+            .get_or_try_init(|| async {
+                let secret = self
+                    .store
+                    .setting_or_insert("form_token_key", &new_secret(""))
+                    .await?;
+                Ok::<_, ServiceError>(secret.into_bytes())
+            })
+            .await?;
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        mac.update(b"heard form token:");
+        mac.update(payload.as_bytes());
+        Ok(hex::encode(mac.finalize().into_bytes()))
+    }
+}
+
+/// Compares secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The throttling keys of one sign-in: hashes, so no typed address is stored in the clear.
+struct SignInKeys {
+    account: String,
+    address: Option<String>,
+    pair: Option<String>,
+}
+
+impl SignInKeys {
+    fn new(email: &str, client: Option<IpAddr>) -> SignInKeys {
+        let account = match EmailAddress::parse(email) {
+            Ok(e) => e.as_str().to_string(),
+            Err(_) => email.trim().to_lowercase(),
+        };
+        let hash = |s: String| sha256_hex(s.as_bytes());
+        SignInKeys {
+            address: client.map(|ip| hash(format!("address:{ip}"))),
+            pair: client.map(|ip| hash(format!("pair:{ip}:{account}"))),
+            account: hash(format!("account:{account}")),
+        }
+    }
 }
 
 /// A browser session: the cookie value and the token forms must echo back.
@@ -133,9 +215,105 @@ impl Services {
         })
     }
 
-    /// Signs in with e-mail and password. A wrong password and an unknown address give
-    /// the same answer, and both cost an argon2 verification, so neither can be probed.
-    pub async fn sign_in(&self, email: &str, password: &str) -> Result<NewSession> {
+    /// Signs in with e-mail and password from `client` (the caller's network address, when
+    /// known). A wrong password and an unknown address give the same answer, and both cost
+    /// an argon2 verification, so neither can be probed. Guessing is throttled per account
+    /// and address, per account and per address (see `heard_domain::throttle`), with the
+    /// counts in the database so every process behind a load balancer shares them.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<NewSession> {
+        let keys = SignInKeys::new(email, client);
+        let now = self.now();
+        let since = now - throttle::WINDOW_MS;
+        let failures = |key: Option<String>| async move {
+            match key {
+                Some(k) => self.recent(&k, "failure", since).await,
+                None => Ok(Recent::default()),
+            }
+        };
+        let known = match &keys.pair {
+            Some(pair) => {
+                self.recent(pair, "success", now - throttle::KNOWN_ADDRESS_MS)
+                    .await?
+                    .count
+                    > 0
+            }
+            None => false,
+        };
+        let wait = throttle::sign_in_wait_ms(
+            failures(keys.pair.clone()).await?,
+            failures(Some(keys.account.clone())).await?,
+            failures(keys.address.clone()).await?,
+            known,
+            now,
+        );
+        if let Some(ms) = wait {
+            return Err(ServiceError::Throttled {
+                retry_after_secs: throttle::retry_after_secs(ms),
+            });
+        }
+        let outcome = self.check_password(email, password).await;
+        match &outcome {
+            Ok(_) => {
+                if let Some(pair) = &keys.pair {
+                    self.store.clear_auth_failures(pair).await?;
+                    self.record_attempt(&[pair.as_str()], "success").await?;
+                }
+            }
+            Err(ServiceError::Invalid(_)) => {
+                let mut all = vec![keys.account.as_str()];
+                all.extend(keys.pair.as_deref());
+                all.extend(keys.address.as_deref());
+                self.record_attempt(&all, "failure").await?;
+            }
+            Err(_) => {}
+        }
+        self.open_session(outcome?).await
+    }
+
+    /// Attempts by `key` with `outcome` since `since`.
+    async fn recent(&self, key: &str, outcome: &str, since: i64) -> Result<Recent> {
+        let c = self.store.auth_attempts(key, outcome, since).await?;
+        Ok(Recent {
+            count: c.count,
+            latest: c.latest,
+        })
+    }
+
+    async fn record_attempt(&self, keys: &[&str], outcome: &str) -> Result<()> {
+        let now = self.now();
+        Ok(self
+            .store
+            .record_auth_attempt(keys, outcome, now, now - throttle::KNOWN_ADDRESS_MS)
+            .await?)
+    }
+
+    /// Counts a request that may send mail (sign-up, a sign-in link) from `client`, or
+    /// refuses it when that address made too many lately.
+    pub(crate) async fn throttle_requests(&self, client: Option<IpAddr>) -> Result<()> {
+        let Some(ip) = client else {
+            return Ok(());
+        };
+        let key = sha256_hex(format!("requests:{ip}").as_bytes());
+        let now = self.now();
+        let recent = self
+            .recent(&key, "request", now - throttle::WINDOW_MS)
+            .await?;
+        if let Some(ms) = throttle::REQUESTS_FROM_ADDRESS.wait_ms(recent, now) {
+            return Err(ServiceError::Throttled {
+                retry_after_secs: throttle::retry_after_secs(ms),
+            });
+        }
+        self.record_attempt(&[key.as_str()], "request").await
+    }
+
+    /// The user whose password this is; refuses alike a wrong password and an unknown
+    /// address, after the same argon2 work.
+    async fn check_password(&self, email: &str, password: &str) -> Result<i64> {
         let wrong = || {
             ServiceError::invalid(
                 "password",
@@ -155,11 +333,10 @@ impl Services {
         let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let user = match user {
-            Some(u) if ok && u.active && u.password_hash.is_some() => u,
-            _ => return Err(wrong()),
-        };
-        self.open_session(user.id).await
+        match user {
+            Some(u) if ok && u.active && u.password_hash.is_some() => Ok(u.id),
+            _ => Err(wrong()),
+        }
     }
 
     /// A new browser session for a user who proved who they are.

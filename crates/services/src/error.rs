@@ -21,6 +21,9 @@ pub enum ServiceError {
     Conflict { code: &'static str, message: String },
     #[error("sign-in required")]
     Unauthenticated,
+    /// Too many attempts (sign-in, sign-up, sign-in links) lately: try again after the wait.
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -10,6 +10,7 @@ mod clock;
 pub mod desk;
 pub mod diagnosis;
 mod error;
+pub mod intake;
 pub mod kb;
 pub mod mail;
 pub mod merge;
@@ -21,6 +22,7 @@ pub mod routing;
 pub mod search_index;
 pub mod seed;
 pub mod service_levels;
+pub mod signup;
 mod snapshot;
 pub mod survey;
 pub mod tickets;
@@ -48,6 +50,10 @@ pub struct Services {
     /// Outgoing mail, when an SMTP server is configured.
     pub mail: Option<mail::Outgoing>,
     trends: reports::TrendCache,
+    /// Where people reach this desk (`--public-url`): https there means Secure cookies.
+    public_url: Option<String>,
+    /// The key that signs pre-sign-in form tokens, loaded once from the database.
+    form_secret: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl Services {
@@ -59,7 +65,23 @@ impl Services {
             search: search_index::Search::in_ram(),
             mail: None,
             trends: Default::default(),
+            public_url: None,
+            form_secret: Default::default(),
         }
+    }
+
+    /// The same services knowing where people reach the desk (`--public-url`).
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.trim_end_matches('/').to_string());
+        self
+    }
+
+    /// Whether cookies must carry `Secure`: the desk is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .or(self.mail.as_ref().map(|m| m.public_url.as_str()))
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
     }
 
     /// The same services reading time from `clock` (tests move a fixed clock forward).

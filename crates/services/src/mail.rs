@@ -124,7 +124,7 @@ impl Services {
         }
     }
 
-    fn wake_mail(&self) {
+    pub(crate) fn wake_mail(&self) {
         if let Some(m) = &self.mail {
             m.wake.notify_one();
         }
@@ -134,7 +134,11 @@ impl Services {
     /// an account (only a malformed address is refused, which tells nothing): the link
     /// goes only to an active customer's address, at most [`LINKS_PER_WINDOW`] times per
     /// [`LINK_WINDOW_MS`]. Staff sign in with their password.
-    pub async fn request_sign_in_link(&self, email: &str) -> Result<()> {
+    pub async fn request_sign_in_link(
+        &self,
+        email: &str,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<()> {
         let Some(out) = &self.mail else {
             return Err(ServiceError::not_found(
                 "sign-in link",
@@ -142,6 +146,7 @@ impl Services {
             ));
         };
         let address = EmailAddress::parse(email)?;
+        self.throttle_requests(client).await?;
         let now = self.now();
         let user = self.store.user_by_email(address.as_str()).await?;
         let grant = user
@@ -153,6 +158,7 @@ impl Services {
                     token_hash: sha256_hex(token.as_bytes()),
                     user_id: u.id,
                     expires_at: now + LINK_MS,
+                    password_hash: None,
                     mail: sign_in_mail(&u.name, address.as_str(), &url),
                 }
             });

@@ -4,7 +4,7 @@ use crate::views::*;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::people::person_name;
 use heard_domain::{EmailAddress, IdentityKind, Invalid, Role, Tier};
-use heard_store::{NewUser, UserPatch, UserRow};
+use heard_store::{NewAudit, NewUser, UserPatch, UserRow};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -228,6 +228,20 @@ impl Services {
     ) -> Result<CustomerView> {
         if let Some(a) = actor {
             self.require(a.may_manage_customers(), "add customers")?;
+            // An agent who could choose the organization, or a password for someone at an
+            // organization's domain, could sign in as a member and read what it shares.
+            if input.organization_id.is_some() {
+                self.require(
+                    a.may_manage_organizations(),
+                    "place a customer in an organization (supervisors and admins do)",
+                )?;
+            }
+            if input.password.is_some() {
+                self.require(
+                    a.may_manage_organizations(),
+                    "set a customer's password (customers choose their own, or sign in by link)",
+                )?;
+            }
         }
         let email = EmailAddress::parse(&input.email)?;
         let name = person_name(&input.name)?;
@@ -247,9 +261,12 @@ impl Services {
             Some(p) => Some(hash_blocking(p).await?),
             None => None,
         };
+        let audit = actor
+            .zip(input.organization_id)
+            .map(|(a, to)| membership_audit(a, None, Some(to)));
         let id = self
             .store
-            .insert_user(
+            .insert_user_audited(
                 &NewUser {
                     email: email.to_string(),
                     name,
@@ -263,6 +280,7 @@ impl Services {
                     team_ids: vec![],
                 },
                 self.now(),
+                audit.as_ref(),
             )
             .await?;
         self.customer_view(id).await
@@ -378,13 +396,18 @@ impl Services {
         } else {
             return Err(ServiceError::not_found("customer", "customer_not_found"));
         };
-        if patch.organization_id.is_some() && !actor.is_staff() {
-            return Err(ServiceError::forbidden(
-                "only staff may move a customer to another organization",
-            ));
-        }
         let organization_id = patch.organization_id.unwrap_or(u.organization_id);
-        self.check_organization(organization_id).await?;
+        let audit = if organization_id != u.organization_id {
+            if !actor.may_manage_organizations() {
+                return Err(ServiceError::forbidden(
+                    "only supervisors and admins move a customer to another organization",
+                ));
+            }
+            self.check_organization(organization_id).await?;
+            Some(membership_audit(actor, u.organization_id, organization_id))
+        } else {
+            None
+        };
         let time_zone = match patch.time_zone {
             Some(tz) => time_zone(tz)?,
             None => u.time_zone,
@@ -394,7 +417,7 @@ impl Services {
             None => u.name,
         };
         self.store
-            .update_user(
+            .update_user_audited(
                 id,
                 &UserPatch {
                     name,
@@ -408,6 +431,7 @@ impl Services {
                     team_ids: None,
                 },
                 self.now(),
+                audit.as_ref(),
             )
             .await?;
         self.customer_view(id).await
@@ -623,12 +647,26 @@ impl Services {
         actor: &Actor,
         input: NewOrganization,
     ) -> Result<OrganizationView> {
-        self.require(actor.may_manage_customers(), "add organizations")?;
+        self.require(actor.may_manage_organizations(), "add organizations")?;
         let name = label(&input.name, "name", 200)?;
         let domain = input.domain.map(|d| domain(&d)).transpose()?;
+        let audit = NewAudit {
+            actor_id: Some(actor.user_id),
+            action: "organization_created".into(),
+            data: serde_json::json!({
+                "name": name, "domain": domain, "shares_tickets": input.shares_tickets,
+            })
+            .to_string(),
+        };
         let id = self
             .store
-            .insert_organization(&name, domain.as_deref(), input.shares_tickets, self.now())
+            .insert_organization(
+                &name,
+                domain.as_deref(),
+                input.shares_tickets,
+                self.now(),
+                &audit,
+            )
             .await?;
         self.get_organization(actor, id).await
     }
@@ -676,22 +714,27 @@ impl Services {
         patch: OrganizationPatch,
     ) -> Result<OrganizationView> {
         let current = self.get_organization(actor, id).await?;
-        self.require(actor.may_manage_customers(), "change organizations")?;
+        self.require(actor.may_manage_organizations(), "change organizations")?;
         let name = match patch.name {
             Some(n) => label(&n, "name", 200)?,
-            None => current.name,
+            None => current.name.clone(),
         };
         let domain = match patch.domain {
             Some(d) => d.map(|d| domain(&d)).transpose()?,
-            None => current.domain,
+            None => current.domain.clone(),
+        };
+        let shares = patch.shares_tickets.unwrap_or(current.shares_tickets);
+        let audit = NewAudit {
+            actor_id: Some(actor.user_id),
+            action: "organization_changed".into(),
+            data: serde_json::json!({
+                "from": {"name": current.name, "domain": current.domain, "shares_tickets": current.shares_tickets},
+                "to": {"name": name, "domain": domain, "shares_tickets": shares},
+            })
+            .to_string(),
         };
         self.store
-            .update_organization(
-                id,
-                &name,
-                domain.as_deref(),
-                patch.shares_tickets.unwrap_or(current.shares_tickets),
-            )
+            .update_organization(id, &name, domain.as_deref(), shares, &audit, self.now())
             .await?;
         self.get_organization(actor, id).await
     }
@@ -756,6 +799,15 @@ impl Services {
             .unwrap_or(current.description);
         self.store.update_team(id, &name, &description).await?;
         self.team_view(id).await
+    }
+}
+
+/// The audit entry for a customer placed in, moved between or taken out of organizations.
+fn membership_audit(actor: &Actor, from: Option<i64>, to: Option<i64>) -> NewAudit {
+    NewAudit {
+        actor_id: Some(actor.user_id),
+        action: "customer_organization_changed".into(),
+        data: serde_json::json!({"from": from, "to": to}).to_string(),
     }
 }
 
@@ -833,5 +885,52 @@ impl Services {
                 organization: c.organization,
             })
             .collect())
+    }
+}
+
+/// One act that changed who sees what: an organization created or changed (its domain
+/// and whether it shares tickets), a customer placed in or moved between organizations.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// Who did it (`null` for the command line).
+    pub actor_id: Option<i64>,
+    /// `organization_created`, `organization_changed` or `customer_organization_changed`.
+    pub action: String,
+    /// `organization` or `user`.
+    pub subject_kind: String,
+    pub subject_id: i64,
+    /// What it was and what it became.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub at: String,
+}
+
+impl Services {
+    /// The audit log, oldest first (supervisors and admins).
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        after: Option<i64>,
+        limit: Option<i64>,
+    ) -> Result<Page<AuditEntry>> {
+        self.require(actor.may_manage_organizations(), "read the audit log")?;
+        let limit = crate::page_limit(limit)?;
+        let items = self
+            .store
+            .audit_log(after, limit)
+            .await?
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                actor_id: r.actor_id,
+                action: r.action,
+                subject_kind: r.subject_kind,
+                subject_id: r.subject_id,
+                data: serde_json::from_str(&r.data).unwrap_or(serde_json::Value::Null),
+                at: rfc3339(r.created_at),
+            })
+            .collect();
+        Ok(Page::new(items, limit, |e: &AuditEntry| e.id))
     }
 }

@@ -432,8 +432,9 @@ impl Services {
                     if let Err(e) = self.assign_waiting(Some(ticket_id)).await {
                         tracing::warn!(error = %e, "routing a new ticket failed; the sweep retries");
                     }
-                    // The router may have given it to someone: answer with what it is now.
-                    return Ok((self.ticket_detail(actor, ticket_id).await?, false));
+                    // The router may have given it to someone: answer with what it is now
+                    // (an agent who opened it keeps access wherever it went).
+                    return Ok((self.as_created(actor, ticket_id).await?, false));
                 }
                 let opened = Opened {
                     ticket_id,
@@ -448,7 +449,7 @@ impl Services {
             Created::Replayed {
                 ticket_id,
                 same_request: true,
-            } => Ok((self.ticket_detail(actor, ticket_id).await?, true)),
+            } => Ok((self.as_created(actor, ticket_id).await?, true)),
             Created::Replayed {
                 same_request: false,
                 ..
@@ -1275,22 +1276,7 @@ impl Services {
         bytes: Vec<u8>,
     ) -> Result<AttachmentView> {
         self.visible_ticket(actor, id).await?;
-        let file_name = file_name
-            .trim()
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or("")
-            .to_string();
-        if file_name.is_empty()
-            || file_name.chars().count() > 255
-            || file_name.chars().any(char::is_control)
-        {
-            return Err(ServiceError::invalid(
-                "file_name",
-                "invalid_file_name",
-                "name the file in 1 to 255 characters",
-            ));
-        }
+        let file_name = heard_domain::attachment::attachment_name(file_name)?;
         if bytes.is_empty() {
             return Err(ServiceError::invalid(
                 "body",

@@ -8,6 +8,7 @@
 //! store a complete write, which it applies in one transaction together with its events.
 
 mod backend;
+mod backup;
 mod diagnosis;
 mod error;
 mod group;
@@ -20,6 +21,7 @@ mod seed;
 mod service_levels;
 mod surveys;
 mod tickets;
+mod trust;
 mod viewers;
 
 pub use backend::{Backend, Store};
@@ -41,6 +43,7 @@ pub use tickets::{
     Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewSurvey, NewTicket,
     TicketMerge, TicketState, TicketWrite,
 };
+pub use trust::{AttemptCount, AuditRow, NewAudit};
 pub use viewers::ViewerRow;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

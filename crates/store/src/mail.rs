@@ -42,6 +42,8 @@ pub struct NewSigninLink {
     pub token_hash: String,
     pub user_id: i64,
     pub expires_at: i64,
+    /// Becomes the user's password when the link is used (a sign-up, confirmed).
+    pub password_hash: Option<String>,
     pub mail: NewMail,
 }
 
@@ -61,6 +63,26 @@ macro_rules! queue_mail {
         .execute(&mut *$tx)
         .await?
     };
+}
+
+/// Records a request for mail to `address_hash` inside the caller's transaction; the
+/// number of earlier ones since `since`, for the per-address limit.
+macro_rules! record_request {
+    ($tx:ident, $address_hash:expr, $since:expr, $now:expr) => {{
+        let earlier: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM signin_link_requests WHERE address_hash = $1 AND created_at >= $2",
+        )
+        .bind($address_hash)
+        .bind($since)
+        .fetch_one(&mut *$tx)
+        .await?;
+        sqlx::query("INSERT INTO signin_link_requests (address_hash, created_at) VALUES ($1, $2)")
+            .bind($address_hash)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        earlier
+    }};
 }
 
 impl Store {
@@ -168,29 +190,18 @@ impl Store {
         now: i64,
     ) -> Result<bool> {
         Ok(in_transaction!(self, |tx| {
-            let earlier: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM signin_link_requests WHERE address_hash = $1 AND created_at >= $2",
-            )
-            .bind(address_hash)
-            .bind(since)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO signin_link_requests (address_hash, created_at) VALUES ($1, $2)",
-            )
-            .bind(address_hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let earlier = record_request!(tx, address_hash, since, now);
             match grant {
                 Some(link) if earlier < max => {
                     sqlx::query(
-                        "INSERT INTO signin_links (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                        "INSERT INTO signin_links (token_hash, user_id, created_at, expires_at, password_hash)
+                         VALUES ($1, $2, $3, $4, $5)",
                     )
                     .bind(&link.token_hash)
                     .bind(link.user_id)
                     .bind(now)
                     .bind(link.expires_at)
+                    .bind(&link.password_hash)
                     .execute(&mut *tx)
                     .await?;
                     queue_mail!(tx, link.mail, now);
@@ -198,6 +209,25 @@ impl Store {
                 }
                 _ => false,
             }
+        }))
+    }
+
+    /// Queues `mail` to an address under the same per-address limit as sign-in links
+    /// (a notice that carries no link). False when the limit held it back.
+    pub async fn request_address_mail(
+        &self,
+        address_hash: &str,
+        since: i64,
+        max: i64,
+        mail: &NewMail,
+        now: i64,
+    ) -> Result<bool> {
+        Ok(in_transaction!(self, |tx| {
+            let earlier = record_request!(tx, address_hash, since, now);
+            if earlier < max {
+                queue_mail!(tx, mail, now);
+            }
+            earlier < max
         }))
     }
 
@@ -216,18 +246,28 @@ impl Store {
     }
 
     /// Uses a link: one statement marks it used only if it is unused and unexpired, so
-    /// two clicks racing in two processes sign in once. Returns whose link it was.
+    /// two clicks racing in two processes sign in once. Returns whose link it was. A
+    /// sign-up's link sets the password chosen, in the same transaction.
     pub async fn use_signin_link(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
         Ok(in_transaction!(self, |tx| {
-            sqlx::query_scalar::<_, i64>(
+            let used = sqlx::query_as::<_, (i64, Option<String>)>(
                 "UPDATE signin_links SET used_at = $1
                  WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
-                 RETURNING user_id",
+                 RETURNING user_id, password_hash",
             )
             .bind(now)
             .bind(token_hash)
             .fetch_optional(&mut *tx)
-            .await?
+            .await?;
+            if let Some((user_id, Some(hash))) = &used {
+                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                    .bind(hash)
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            used.map(|(user_id, _)| user_id)
         }))
     }
 

@@ -3,6 +3,7 @@
 
 use crate::backend::{in_transaction, with_reader};
 use crate::rows::*;
+use crate::trust::{NewAudit, insert_audit};
 use crate::{Result, Store, StoreError};
 
 const USER_COLUMNS: &str = "id, email, name, role, password_hash, organization_id, tier, \
@@ -40,6 +41,17 @@ pub struct UserPatch {
 impl Store {
     /// Adds a user together with their e-mail identity, skills and teams.
     pub async fn insert_user(&self, u: &NewUser, now: i64) -> Result<i64> {
+        self.insert_user_audited(u, now, None).await
+    }
+
+    /// Adds a user and, in the same transaction, `audit` about them (e.g. who placed a
+    /// customer in an organization).
+    pub async fn insert_user_audited(
+        &self,
+        u: &NewUser,
+        now: i64,
+        audit: Option<&NewAudit>,
+    ) -> Result<i64> {
         Ok(in_transaction!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (email, name, role, password_hash, organization_id, tier,
@@ -82,12 +94,29 @@ impl Store {
                     .await
                     .map_err(|e| StoreError::classify(e, "team membership"))?;
             }
+            if let Some(a) = audit {
+                insert_audit!(tx, a, "user", id, now);
+            }
             id
         }))
     }
 
     pub async fn update_user(&self, id: i64, p: &UserPatch, now: i64) -> Result<()> {
+        self.update_user_audited(id, p, now, None).await
+    }
+
+    /// Changes a user and, in the same transaction, records `audit` about the change.
+    pub async fn update_user_audited(
+        &self,
+        id: i64,
+        p: &UserPatch,
+        now: i64,
+        audit: Option<&NewAudit>,
+    ) -> Result<()> {
         in_transaction!(self, |tx| {
+            if let Some(a) = audit {
+                insert_audit!(tx, a, "user", id, now);
+            }
             sqlx::query(
                 "UPDATE users SET name = $1, role = $2, organization_id = $3, tier = $4,
                         time_zone = $5, capacity = $6, active = $7, updated_at = $8
@@ -308,15 +337,17 @@ impl Store {
         }))
     }
 
+    /// Adds an organization with the audit entry saying who did and how it was set up.
     pub async fn insert_organization(
         &self,
         name: &str,
         domain: Option<&str>,
         shares: bool,
         now: i64,
+        audit: &NewAudit,
     ) -> Result<i64> {
         Ok(in_transaction!(self, |tx| {
-            sqlx::query_scalar::<_, i64>(
+            let id = sqlx::query_scalar::<_, i64>(
                 "INSERT INTO organizations (name, domain, shares_tickets, created_at)
                  VALUES ($1, $2, $3, $4) RETURNING id",
             )
@@ -326,7 +357,9 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| StoreError::classify(e, "an organization with this name or domain"))?
+            .map_err(|e| StoreError::classify(e, "an organization with this name or domain"))?;
+            insert_audit!(tx, audit, "organization", id, now);
+            id
         }))
     }
 
@@ -336,8 +369,11 @@ impl Store {
         name: &str,
         domain: Option<&str>,
         shares: bool,
+        audit: &NewAudit,
+        now: i64,
     ) -> Result<()> {
         in_transaction!(self, |tx| {
+            insert_audit!(tx, audit, "organization", id, now);
             sqlx::query("UPDATE organizations SET name = $1, domain = $2, shares_tickets = $3 WHERE id = $4")
                 .bind(name)
                 .bind(domain)

@@ -31,6 +31,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use heard_services::Services;
 
+pub use session::{ClientAddress, secure_attribute, session_cookie};
+
 /// What every page handler gets.
 #[derive(Clone)]
 pub struct WebState {

@@ -175,6 +175,17 @@ impl IntoResponse for PageError {
                     ServiceError::Unauthenticated => {
                         return Redirect::to("/signin").into_response();
                     }
+                    ServiceError::Throttled { retry_after_secs } => {
+                        let mut r = problem(
+                            StatusCode::TOO_MANY_REQUESTS,
+                            "Please wait a moment",
+                            format!("There were too many attempts from here or for this account. Please try again in {retry_after_secs} seconds."),
+                            back,
+                        );
+                        r.headers_mut()
+                            .insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
+                        return r;
+                    }
                     ServiceError::Internal(_) => (
                         StatusCode::INTERNAL_SERVER_ERROR,
                         "Something went wrong",

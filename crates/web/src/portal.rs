@@ -38,7 +38,7 @@ pub async fn home(
     Query(q): Query<Done>,
 ) -> PageResult {
     let Some(v) = viewer else {
-        return Ok(sign_in_form(&s, &headers));
+        return sign_in_form(&s, &headers).await;
     };
     if v.actor.is_staff() {
         return Ok(Redirect::to(home_of(v.actor.role)).into_response());

@@ -15,8 +15,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use heard_domain::Role;
-use heard_services::auth::SESSION_MS;
-use heard_services::people::NewCustomer;
+use heard_services::auth::{SESSION_MS, constant_time_eq};
+use heard_services::signup::SignedUp;
 use heard_services::{Actor, ServiceError};
 use serde::Deserialize;
 
@@ -37,8 +37,21 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// The network address a request came from (the TCP peer, so behind a proxy the proxy's),
+/// for throttling sign-in; `None` when the server was not given it.
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
 }
 
 /// The signed-in person looking at a page.
@@ -157,20 +170,37 @@ fn safe_next(next: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn form_token(headers: &HeaderMap) -> (String, Option<String>) {
-    match cookie(headers, FORM_COOKIE) {
-        Some(t) if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) => (t, None),
-        _ => {
-            let t = hex::encode(rand::random::<[u8; 32]>());
-            let set = format!("{FORM_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600");
-            (t, Some(set))
-        }
-    }
+/// `; Secure` when the desk is reached over https, so no cookie travels in the clear.
+pub fn secure_attribute(s: &heard_services::Services) -> &'static str {
+    if s.secure_cookies() { "; Secure" } else { "" }
 }
 
-fn check_form_token(headers: &HeaderMap, sent: &str) -> PageResult<()> {
+/// The pre-session form token: the browser's own while it is one this desk signed and
+/// still valid, else a new one with the cookie that carries it.
+async fn form_token(s: &WebState, headers: &HeaderMap) -> PageResult<(String, Option<String>)> {
+    if let Some(t) = cookie(headers, FORM_COOKIE)
+        && s.services.form_token_valid(&t).await?
+    {
+        return Ok((t, None));
+    }
+    let t = s.services.new_form_token().await?;
+    let set = format!(
+        "{FORM_COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        secure_attribute(&s.services)
+    );
+    Ok((t, Some(set)))
+}
+
+/// The form must echo its cookie, and the cookie must be one this desk signed: a value
+/// planted in the browser by someone else (double submit alone would take it) fails.
+async fn check_form_token(s: &WebState, headers: &HeaderMap, sent: &str) -> PageResult<()> {
     match cookie(headers, FORM_COOKIE) {
-        Some(t) if constant_time_eq(t.as_bytes(), sent.as_bytes()) => Ok(()),
+        Some(t)
+            if constant_time_eq(t.as_bytes(), sent.as_bytes())
+                && s.services.form_token_valid(&t).await? =>
+        {
+            Ok(())
+        }
         _ => Err(PageError::Csrf),
     }
 }
@@ -229,28 +259,28 @@ pub async fn sign_in_page(
     MaybeViewer(viewer): MaybeViewer,
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
-) -> Response {
+) -> PageResult {
     if let Some(v) = viewer {
         let to = safe_next(q.next.as_deref()).unwrap_or_else(|| home_of(v.actor.role).into());
-        return Redirect::to(&to).into_response();
+        return Ok(Redirect::to(&to).into_response());
     }
-    let (token, set) = form_token(&headers);
+    let (token, set) = form_token(&s, &headers).await?;
     let mut page = SignInPage::new(
         Chrome::anonymous("Sign in", token),
         s.services.mail_configured(),
     );
     page.next = safe_next(q.next.as_deref()).unwrap_or_default();
-    with_cookie(render(&page), set)
+    Ok(with_cookie(render(&page), set))
 }
 
 /// The sign-in form, shown to anyone arriving at the portal without a session.
-pub fn sign_in_form(s: &WebState, headers: &HeaderMap) -> Response {
-    let (token, set) = form_token(headers);
+pub async fn sign_in_form(s: &WebState, headers: &HeaderMap) -> PageResult {
+    let (token, set) = form_token(s, headers).await?;
     let page = SignInPage::new(
         Chrome::anonymous("Sign in", token),
         s.services.mail_configured(),
     );
-    with_cookie(render(&page), set)
+    Ok(with_cookie(render(&page), set))
 }
 
 #[derive(Deserialize)]
@@ -262,25 +292,28 @@ pub struct SignInForm {
     next: String,
 }
 
-fn session_cookie(token: &str) -> String {
+/// The session cookie, as the API sets it too.
+pub fn session_cookie(services: &heard_services::Services, token: &str) -> String {
     format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        SESSION_MS / 1000
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        SESSION_MS / 1000,
+        secure_attribute(services)
     )
 }
 
 pub async fn sign_in(
     State(s): State<WebState>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(f): Form<SignInForm>,
 ) -> PageResult {
-    check_form_token(&headers, &f.csrf)?;
-    match s.services.sign_in(&f.email, &f.password).await {
+    check_form_token(&s, &headers, &f.csrf).await?;
+    match s.services.sign_in(&f.email, &f.password, client).await {
         Ok(session) => {
             let to =
                 safe_next(Some(&f.next)).unwrap_or_else(|| home_of(session.actor.role).to_string());
             let mut r = Redirect::to(&to).into_response();
-            if let Ok(v) = session_cookie(&session.token).parse() {
+            if let Ok(v) = session_cookie(&s.services, &session.token).parse() {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             Ok(r)
@@ -320,14 +353,15 @@ pub struct LinkRequestForm {
 /// nobody learns from it whether an address has an account.
 pub async fn request_link(
     State(s): State<WebState>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(f): Form<LinkRequestForm>,
 ) -> PageResult {
-    check_form_token(&headers, &f.csrf)?;
+    check_form_token(&s, &headers, &f.csrf).await?;
     if !s.services.mail_configured() {
         return Ok(crate::page::not_found().await);
     }
-    match s.services.request_sign_in_link(&f.email).await {
+    match s.services.request_sign_in_link(&f.email, client).await {
         Ok(()) => Ok(render(&LinkPage {
             chrome: Chrome::anonymous("Check your e-mail", f.csrf),
             state: "sent",
@@ -363,7 +397,7 @@ pub async fn link_page(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> PageResult {
-    let (csrf, set) = form_token(&headers);
+    let (csrf, set) = form_token(&s, &headers).await?;
     if !s.services.sign_in_link_usable(&token).await? {
         return Ok(with_cookie(spent_link(csrf), set));
     }
@@ -383,11 +417,11 @@ pub async fn use_link(
     Path(token): Path<String>,
     Form(f): Form<CsrfForm>,
 ) -> PageResult {
-    check_form_token(&headers, &f.csrf)?;
+    check_form_token(&s, &headers, &f.csrf).await?;
     match s.services.sign_in_with_link(&token).await {
         Ok(session) => {
             let mut r = Redirect::to(home_of(session.actor.role)).into_response();
-            if let Ok(v) = session_cookie(&session.token).parse() {
+            if let Ok(v) = session_cookie(&s.services, &session.token).parse() {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             Ok(r)
@@ -397,8 +431,8 @@ pub async fn use_link(
     }
 }
 
-pub async fn sign_up_page(headers: HeaderMap) -> Response {
-    let (token, set) = form_token(&headers);
+pub async fn sign_up_page(State(s): State<WebState>, headers: HeaderMap) -> PageResult {
+    let (token, set) = form_token(&s, &headers).await?;
     let page = SignUpPage {
         chrome: Chrome::anonymous("Create an account", token),
         name: String::new(),
@@ -406,7 +440,7 @@ pub async fn sign_up_page(headers: HeaderMap) -> Response {
         error: None,
         field: None,
     };
-    with_cookie(render(&page), set)
+    Ok(with_cookie(render(&page), set))
 }
 
 #[derive(Deserialize)]
@@ -419,22 +453,14 @@ pub struct SignUpForm {
 
 pub async fn sign_up(
     State(s): State<WebState>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(f): Form<SignUpForm>,
 ) -> PageResult {
-    check_form_token(&headers, &f.csrf)?;
-    let created = s
+    check_form_token(&s, &headers, &f.csrf).await?;
+    let signed_up = s
         .services
-        .create_customer(
-            None,
-            NewCustomer {
-                email: f.email.clone(),
-                name: f.name.clone(),
-                organization_id: None,
-                time_zone: None,
-                password: Some(f.password.clone()),
-            },
-        )
+        .sign_up(&f.name, &f.email, &f.password, client)
         .await;
     let refused = |message: String, field: Option<&'static str>| {
         Ok(render_status(
@@ -448,23 +474,28 @@ pub async fn sign_up(
             },
         ))
     };
-    match created {
-        Ok(_) => {}
-        Err(ServiceError::Invalid(i)) => return refused(i.message, i.field),
-        Err(ServiceError::Conflict { .. }) => {
-            return refused(
-                "There is already an account with that e-mail address. Sign in instead.".into(),
-                Some("email"),
-            );
+    match signed_up {
+        Ok(SignedUp::SignedIn(session)) => {
+            let mut r = Redirect::to("/?done=welcome").into_response();
+            if let Ok(v) = session_cookie(&s.services, &session.token).parse() {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(r)
         }
-        Err(e) => return Err(e.into()),
+        Ok(SignedUp::CheckMail) => Ok(render(&LinkPage {
+            chrome: Chrome::anonymous("Check your e-mail", f.csrf.clone()),
+            state: "signup",
+            token: String::new(),
+            minutes: heard_services::mail::LINK_MS / 60_000,
+        })),
+        Err(ServiceError::Invalid(i)) => refused(i.message, i.field),
+        // Only without outgoing mail, where there is no owner to tell instead.
+        Err(ServiceError::Conflict { .. }) => refused(
+            "There is already an account with that e-mail address. Sign in instead.".into(),
+            Some("email"),
+        ),
+        Err(e) => Err(e.into()),
     }
-    let session = s.services.sign_in(&f.email, &f.password).await?;
-    let mut r = Redirect::to("/?done=welcome").into_response();
-    if let Ok(v) = session_cookie(&session.token).parse() {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -483,7 +514,10 @@ pub async fn sign_out(
         s.services.sign_out(&token).await?;
     }
     let mut r = Redirect::to("/signin").into_response();
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    let clear = format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        secure_attribute(&s.services)
+    );
     if let Ok(v) = clear.parse() {
         r.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -73,7 +73,7 @@ async fn customer(app: &App) -> (String, String) {
         .unwrap();
     let s = app
         .services
-        .sign_in("ada@example.org", "correct horse battery")
+        .sign_in("ada@example.org", "correct horse battery", None)
         .await
         .unwrap();
     (format!("heard_session={}", s.token), s.csrf_token)
@@ -346,7 +346,7 @@ async fn staff(app: &App, email: &str, role: &str) -> (i64, String, String) {
         .unwrap();
     let s = app
         .services
-        .sign_in(email, "correct horse battery")
+        .sign_in(email, "correct horse battery", None)
         .await
         .unwrap();
     (a.id, format!("heard_session={}", s.token), s.csrf_token)

@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_organization, update_organization))
         .routes(routes!(create_team, list_teams))
         .routes(routes!(get_team, update_team))
+        .routes(routes!(audit_log))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -256,4 +257,15 @@ async fn update_team(
     ApiJson(p): ApiJson<TeamPatch>,
 ) -> Result<Json<TeamView>, ApiError> {
     Ok(Json(s.services.update_team(&actor, id, p).await?))
+}
+
+/// Who changed organization membership and ticket sharing, oldest first (supervisors, admins).
+#[utoipa::path(get, path = "/audit", tag = "people", params(PageQuery),
+    responses((status = 200, body = Page<AuditEntry>), (status = 403, body = ErrorBody)))]
+async fn audit_log(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> Result<Json<Page<AuditEntry>>, ApiError> {
+    Ok(Json(s.services.audit_log(&actor, q.after, q.limit).await?))
 }

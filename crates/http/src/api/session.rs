@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use heard_services::auth::SESSION_MS;
+use heard_web::ClientAddress;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -34,17 +34,18 @@ struct SignedIn {
 
 /// Sign in with e-mail and password; sets an HttpOnly, SameSite=Lax session cookie.
 #[utoipa::path(post, path = "/session", tag = "session", request_body = SignIn, security(()),
-    responses((status = 201, body = SignedIn), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = SignedIn), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "too many attempts lately; see Retry-After")))]
 async fn sign_in(
     State(s): State<AppState>,
+    ClientAddress(client): ClientAddress,
     ApiJson(input): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    let session = s.services.sign_in(&input.email, &input.password).await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        session.token,
-        SESSION_MS / 1000
-    );
+    let session = s
+        .services
+        .sign_in(&input.email, &input.password, client)
+        .await?;
+    let cookie = heard_web::session_cookie(&s.services, &session.token);
     let body = SignedIn {
         user_id: session.actor.user_id,
         role: session.actor.role.as_str().into(),
@@ -65,6 +66,9 @@ async fn sign_out(State(s): State<AppState>, parts: Parts) -> Result<Response, A
     if let Some(token) = session_cookie(&parts) {
         s.services.sign_out(&token).await?;
     }
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    let clear = format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        heard_web::secure_attribute(&s.services)
+    );
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }

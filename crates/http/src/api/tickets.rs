@@ -47,6 +47,7 @@ async fn create_ticket(
         })?),
         None => None,
     };
+    heard_services::intake::check_choices(&actor, &input)?;
     let (ticket, replayed) = state.services.create_ticket(&actor, input, key).await?;
     let mut response = (StatusCode::CREATED, Json(ticket)).into_response();
     if replayed {
