@@ -159,11 +159,7 @@ async fn a_backup_taken_under_write_load_restores_every_acknowledged_ticket() {
     let services = heard_services::Services::new(store);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(heard_http::serve(
-        listener,
-        services,
-        std::future::pending(),
-    ));
+    tokio::spawn(heard::serve(listener, services, std::future::pending()));
     let client = reqwest::Client::new();
     let mut missing = Vec::new();
     for id in std::iter::once(first).chain(before.iter().copied()) {

@@ -121,11 +121,7 @@ async fn second_server(app: &TestApp) -> String {
     let services = heard_services::Services::new(store).with_clock(app.services.clock.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(heard_http::serve(
-        listener,
-        services,
-        std::future::pending(),
-    ));
+    tokio::spawn(heard::serve(listener, services, std::future::pending()));
     base
 }
 

@@ -84,6 +84,16 @@ impl Services {
             .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
     }
 
+    /// The cookie attribute that keeps cookies off plain http when the desk is on https;
+    /// the pages and the API set their cookies with it.
+    pub fn secure_cookie_attribute(&self) -> &'static str {
+        if self.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        }
+    }
+
     /// The same services reading time from `clock` (tests move a fixed clock forward).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;

@@ -172,7 +172,7 @@ fn safe_next(next: Option<&str>) -> Option<String> {
 
 /// `; Secure` when the desk is reached over https, so no cookie travels in the clear.
 pub fn secure_attribute(s: &heard_services::Services) -> &'static str {
-    if s.secure_cookies() { "; Secure" } else { "" }
+    s.secure_cookie_attribute()
 }
 
 /// The pre-session form token: the browser's own while it is one this desk signed and

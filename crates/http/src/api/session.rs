@@ -1,13 +1,15 @@
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, SESSION_COOKIE, session_cookie};
+use axum::Extension;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use heard_web::ClientAddress;
+use heard_services::auth::SESSION_MS;
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -38,14 +40,19 @@ struct SignedIn {
         (status = 429, body = ErrorBody, description = "too many attempts lately; see Retry-After")))]
 async fn sign_in(
     State(s): State<AppState>,
-    ClientAddress(client): ClientAddress,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     ApiJson(input): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
     let session = s
         .services
-        .sign_in(&input.email, &input.password, client)
+        .sign_in(&input.email, &input.password, peer.map(|p| p.0.0.ip()))
         .await?;
-    let cookie = heard_web::session_cookie(&s.services, &session.token);
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        session.token,
+        SESSION_MS / 1000,
+        s.services.secure_cookie_attribute()
+    );
     let body = SignedIn {
         user_id: session.actor.user_id,
         role: session.actor.role.as_str().into(),
@@ -68,7 +75,7 @@ async fn sign_out(State(s): State<AppState>, parts: Parts) -> Result<Response, A
     }
     let clear = format!(
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-        heard_web::secure_attribute(&s.services)
+        s.services.secure_cookie_attribute()
     );
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
