@@ -1,5 +1,5 @@
 //! For tuning the rules: how often each finding kind and each frustration signal fires on
-//! the development sets, and how often the texts it fires on are positive:
+//! the development splits, and how often the texts it fires on are positive:
 //! `cargo run --release -p heard-language --example diagnose -- <labeled dir>`
 
 mod common;
@@ -18,7 +18,10 @@ fn main() {
     let scorer = Scorer::new(Some(LinearModel::default()), Some(LinearModel::default()));
     let mut tone: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut phrases: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for (text, y) in common::politeness(&dir).unwrap_or_default() {
+    for common::Sample {
+        text, positive: y, ..
+    } in common::politeness(&dir, true).unwrap_or_default()
+    {
         let findings = scorer.tone(&text).findings;
         let mut kinds: Vec<String> = findings.iter().map(|f| f.kind.name().to_string()).collect();
         kinds.sort();
@@ -52,7 +55,10 @@ fn main() {
         println!("  {k:<40} {n:>5} {:.2}", p as f64 / n as f64);
     }
     let mut fr: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for (text, y) in common::goemotions(&dir).unwrap_or_default() {
+    for common::Sample {
+        text, positive: y, ..
+    } in common::goemotions(&dir, "dev").unwrap_or_default()
+    {
         let f = scorer.frustration(&text);
         let mut kinds: Vec<String> = f
             .evidence

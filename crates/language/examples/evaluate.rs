@@ -1,31 +1,36 @@
-//! Scores the labeled development sets and prints AUC and F1:
-//! `cargo run --release -p heard-language --example evaluate -- <labeled dir> [folds]`
+//! Scores the labeled splits the shipped models were not trained on and prints AUC, F1
+//! and Pearson's r:
+//! `cargo run --release -p heard-language --example evaluate -- <labeled dir> [--test]`
 //!
-//! - politeness: impolite (positive) vs polite, ranked by 100 − tone score; F1 counts a
-//!   text as flagged when its score is below `TONE_FLAG_BELOW`.
-//! - goemotions: anger/annoyance/disapproval (positive) vs the rest, ranked by the
-//!   frustration score; F1 at `FRUSTRATED_AT`.
+//! - politeness dev (the 3,000 quartile rows; the tone model is trained on the other
+//!   7,956): impolite (positive) vs polite, ranked by 100 − tone score; F1 counts a text as
+//!   flagged when its score is below `TONE_FLAG_BELOW`; r against minus the annotators'
+//!   politeness score.
+//! - politeness across domains: a model trained on one source's training rows only, scored
+//!   on the other source's quartile rows.
+//! - GoEmotions dev (the frustration model is trained on train): anger, annoyance or
+//!   disapproval (positive) vs the rest, ranked by the frustration score; F1 at
+//!   `FRUSTRATED_AT`; r against 2 anger / 1 milder negative / 0. `--test` adds the test
+//!   split: run it once, at the end, not while tuning.
+//! - across tasks: the frustration score on impolite vs polite requests, the tone score on
+//!   angry vs other comments.
+//! - the crate's own held-out support set (`tests/data/support_heldout.tsv`).
 //!
-//! Three rows per set: the rules alone (no learned model), the shipped scorer (whose
-//! model was trained on this very set, so it is optimistic), and k-fold cross-validation
-//! (rules plus a model trained without the fold being scored) — the honest estimate.
-//!
-//! Then the crate's own held-out support set (`tests/data/support_heldout.tsv`, never
-//! trained or tuned on): rules alone, the shipped model alone, and rules + shipped model.
+//! Each set has three rows: the rules alone, the model alone (its logit) and the shipped
+//! score (rules + model).
 
 mod common;
 
 use std::path::PathBuf;
 
-use heard_language::training::{
-    Doc, FitOptions, LinearModel, Scorer, features, fit, logit, restrict, shipped_models,
-};
+use common::{Sample, Task};
+use heard_language::training::{FitOptions, LinearModel, Scorer, logit, shipped_models};
 use heard_language::{FRUSTRATED_AT, TONE_FLAG_BELOW};
 
+/// Area under the ROC curve (Mann–Whitney U, ties counted half).
 fn auc(scores: &[(f64, bool)]) -> f64 {
     let mut v: Vec<(f64, bool)> = scores.to_vec();
     v.sort_by(|a, b| a.0.total_cmp(&b.0));
-    // Mann–Whitney U with average ranks for ties.
     let n = v.len();
     let mut rank_sum_pos = 0.0;
     let mut i = 0;
@@ -35,11 +40,7 @@ fn auc(scores: &[(f64, bool)]) -> f64 {
             j += 1;
         }
         let avg = (i + j) as f64 / 2.0 + 1.0;
-        for item in &v[i..=j] {
-            if item.1 {
-                rank_sum_pos += avg;
-            }
-        }
+        rank_sum_pos += avg * v[i..=j].iter().filter(|x| x.1).count() as f64;
         i = j + 1;
     }
     let pos = v.iter().filter(|x| x.1).count() as f64;
@@ -47,256 +48,267 @@ fn auc(scores: &[(f64, bool)]) -> f64 {
     (rank_sum_pos - pos * (pos + 1.0) / 2.0) / (pos * neg)
 }
 
-fn f1(pred: &[(bool, bool)]) -> (f64, f64, f64) {
+fn f1(pred: &[(bool, bool)]) -> f64 {
     let tp = pred.iter().filter(|p| p.0 && p.1).count() as f64;
     let fp = pred.iter().filter(|p| p.0 && !p.1).count() as f64;
-    let fne = pred.iter().filter(|p| !p.0 && p.1).count() as f64;
-    let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
-    let recall = if tp + fne > 0.0 { tp / (tp + fne) } else { 0.0 };
-    let f = if precision + recall > 0.0 {
-        2.0 * precision * recall / (precision + recall)
-    } else {
-        0.0
-    };
-    (f, precision, recall)
+    let fneg = pred.iter().filter(|p| !p.0 && p.1).count() as f64;
+    if tp == 0.0 {
+        return 0.0;
+    }
+    2.0 * tp / (2.0 * tp + fp + fneg)
 }
 
-/// Best F1 over all integer thresholds, for reference.
-fn best_f1(scores: &[(f64, bool)]) -> (f64, f64) {
-    (0..=100)
-        .map(|t| {
-            let p: Vec<(bool, bool)> = scores.iter().map(|&(s, y)| (s >= t as f64, y)).collect();
-            (f1(&p).0, t as f64)
-        })
-        .fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a })
+fn pearson(xy: &[(f64, f64)]) -> f64 {
+    let n = xy.len() as f64;
+    let (mx, my) = (
+        xy.iter().map(|p| p.0).sum::<f64>() / n,
+        xy.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let cov: f64 = xy.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let vx: f64 = xy.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let vy: f64 = xy.iter().map(|p| (p.1 - my).powi(2)).sum();
+    cov / (vx * vy).sqrt()
 }
 
-enum Task {
-    Tone,
-    Frustration,
-}
-
-/// Ranking value (higher = more positive) for each text.
-fn score_all(scorer: &Scorer, task: &Task, texts: &[&str]) -> Vec<f64> {
-    texts
-        .iter()
-        .map(|t| match task {
-            Task::Tone => 100.0 - scorer.tone(t).score as f64,
-            Task::Frustration => scorer.frustration(t).score as f64,
+/// Ranking value (higher = more positive) of each text by the scorer's score for `task`.
+fn scores(scorer: &Scorer, task: Task, set: &[Sample]) -> Vec<f64> {
+    set.iter()
+        .map(|s| match task {
+            Task::Tone => 100.0 - scorer.tone(&s.text).score as f64,
+            Task::Frustration => scorer.frustration(&s.text).score as f64,
         })
         .collect()
 }
 
-fn report(name: &str, task: &Task, scores: &[(f64, bool)]) {
-    let flag = |s: f64| match task {
-        Task::Tone => s > 100.0 - TONE_FLAG_BELOW as f64,
-        Task::Frustration => s >= FRUSTRATED_AT as f64,
+/// One line of figures: AUC, r, and (for scores) F1 at the shipped threshold.
+fn line(name: &str, task: Task, set: &[Sample], values: &[f64], is_score: bool) {
+    let ranked: Vec<(f64, bool)> = values
+        .iter()
+        .zip(set)
+        .map(|(&v, s)| (v, s.positive))
+        .collect();
+    let graded: Vec<(f64, f64)> = values.iter().zip(set).map(|(&v, s)| (v, s.grade)).collect();
+    let mut out = format!(
+        "  {name:<34} AUC {:.3}  r {:+.3}",
+        auc(&ranked),
+        pearson(&graded)
+    );
+    if is_score {
+        let flagged: Vec<(bool, bool)> = ranked
+            .iter()
+            .map(|&(v, y)| match task {
+                Task::Tone => (v > (100 - TONE_FLAG_BELOW) as f64, y),
+                Task::Frustration => (v >= FRUSTRATED_AT as f64, y),
+            })
+            .collect();
+        let share = flagged.iter().filter(|f| f.0).count() as f64 / flagged.len() as f64;
+        out.push_str(&format!(
+            "  F1 {:.3} (flags {:.0}%)",
+            f1(&flagged),
+            100.0 * share
+        ));
+    }
+    println!("{out}");
+}
+
+/// `HEARD_PARAMS=tone.model_floor=0.5,frustration.scale=30` overrides `=name` signal
+/// weights of the data files, for tuning.
+fn scorer_with(task: Task, model: LinearModel) -> Scorer {
+    let mut scorer = match task {
+        Task::Tone => Scorer::new(Some(model), None),
+        Task::Frustration => Scorer::new(None, Some(model)),
     };
-    let pred: Vec<(bool, bool)> = scores.iter().map(|&(s, y)| (flag(s), y)).collect();
-    let (f, p, r) = f1(&pred);
-    let (bf, bt) = best_f1(scores);
-    let bt = match task {
-        Task::Tone => format!("score < {}", 100.0 - bt + 1.0),
-        Task::Frustration => format!("score >= {bt}"),
-    };
-    println!(
-        "  {name:<28} AUC {:.3}   F1 {f:.3} (P {p:.3} R {r:.3})   best F1 {bf:.3} at {bt}",
-        auc(scores)
+    for kv in std::env::var("HEARD_PARAMS").unwrap_or_default().split(',') {
+        if let Some((k, v)) = kv.split_once('=')
+            && let Some((file, name)) = k.split_once('.')
+            && let Ok(v) = v.parse()
+        {
+            scorer.set(file, name, v);
+        }
+    }
+    scorer
+}
+
+/// Rules alone, the model alone and rules + model on one set.
+fn report(title: &str, task: Task, set: &[Sample], model: &LinearModel) {
+    let pos = set.iter().filter(|s| s.positive).count();
+    println!("{title}: {} texts, {pos} positive", set.len());
+    let rules = scorer_with(task, LinearModel::default());
+    line("rules only", task, set, &scores(&rules, task, set), true);
+    let alone: Vec<f64> = set.iter().map(|s| logit(model, &s.text) as f64).collect();
+    line("model alone (logit)", task, set, &alone, false);
+    let both = scorer_with(task, model.clone());
+    line(
+        "rules + model (score)",
+        task,
+        set,
+        &scores(&both, task, set),
+        true,
     );
 }
 
-/// `HEARD_FIT=epochs,l2,learning_rate,min_docs[,min_rules]` overrides the training options
-/// (for tuning).
-fn fit_options() -> FitOptions {
-    let mut o = FitOptions::default();
-    if let Ok(v) = std::env::var("HEARD_FIT") {
-        let p: Vec<f32> = v.split(',').filter_map(|x| x.parse().ok()).collect();
-        if p.len() >= 4 {
-            o.epochs = p[0] as usize;
-            o.l2 = p[1];
-            o.learning_rate = p[2];
-            o.min_docs = p[3] as usize;
+/// `HEARD_FIT=epochs,l2,learning_rate,min_docs,max_features` (or `HEARD_FIT_TONE`,
+/// `HEARD_FIT_FRUSTRATION`) retrains with these options, for tuning on the dev splits.
+fn tuned_options(task: Task) -> Option<FitOptions> {
+    let name = match task {
+        Task::Tone => "HEARD_FIT_TONE",
+        Task::Frustration => "HEARD_FIT_FRUSTRATION",
+    };
+    let v = std::env::var(name)
+        .or_else(|_| std::env::var("HEARD_FIT"))
+        .ok()?;
+    let p: Vec<f32> = v.split(',').filter_map(|x| x.parse().ok()).collect();
+    let mut o = common::fit_options();
+    let set = |i: usize, f: &mut dyn FnMut(f32)| {
+        if let Some(&x) = p.get(i) {
+            f(x)
         }
-        if let Some(&m) = p.get(4) {
-            o.min_rules = m;
-        }
-    }
-    o
-}
-
-/// `HEARD_PARAMS=tone.model=30,frustration.scale=70` overrides `=name` signal weights.
-fn apply_params(scorer: &mut Scorer) {
-    if let Ok(v) = std::env::var("HEARD_PARAMS") {
-        for kv in v.split(',') {
-            if let Some((k, val)) = kv.split_once('=')
-                && let Some((file, name)) = k.split_once('.')
-                && let Ok(val) = val.parse()
-            {
-                scorer.set(file, name, val);
-            }
-        }
-    }
+    };
+    set(0, &mut |x| o.epochs = x as usize);
+    set(1, &mut |x| o.l2 = x);
+    set(2, &mut |x| o.learning_rate = x);
+    set(3, &mut |x| o.min_docs = x as usize);
+    set(4, &mut |x| o.max_features = x as usize);
+    Some(o)
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let Some(dir) = args.next() else {
-        eprintln!("usage: evaluate <labeled dir> [folds]");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let with_test = args.iter().any(|a| a == "--test");
+    let Some(dir) = args.iter().find(|a| !a.starts_with("--")) else {
+        eprintln!("usage: evaluate <labeled dir> [--test]");
         std::process::exit(2);
     };
-    let folds: usize = args.next().and_then(|f| f.parse().ok()).unwrap_or(5);
     let dir = PathBuf::from(dir);
-    let vocab = common::general_vocabulary(&dir).unwrap_or_else(|e| {
+    let fail = |e: String| -> ! {
         eprintln!("{e}");
         std::process::exit(1);
-    });
-    // HEARD_ALL_WORDS=1: train on every word, to compare with the general vocabulary.
-    let all_words = std::env::var("HEARD_ALL_WORDS").is_ok();
-    let sets = [
-        (
-            "politeness (impolite vs polite, tone)",
-            Task::Tone,
-            common::politeness(&dir),
-        ),
-        (
-            "goemotions (anger|annoyance|disapproval, frustration)",
-            Task::Frustration,
-            common::goemotions(&dir),
-        ),
-    ];
-    for (name, task, set) in sets {
-        let set = set.unwrap_or_else(|e| {
-            eprintln!("{e}");
-            std::process::exit(1);
-        });
-        let pos = set.iter().filter(|x| x.1).count();
-        println!("{name}: {} texts, {pos} positive", set.len());
-        let texts: Vec<&str> = set.iter().map(|x| x.0.as_str()).collect();
-        let labels: Vec<bool> = set.iter().map(|x| x.1).collect();
-        let zip = |s: Vec<f64>| -> Vec<(f64, bool)> {
-            s.into_iter().zip(labels.iter().copied()).collect()
-        };
+    };
+    let vocab = common::general_vocabulary(&dir).unwrap_or_else(|e| fail(e));
+    let train = common::tone_training(&dir).unwrap_or_else(|e| fail(e));
+    let (mut tone_model, mut frustration_model) = shipped_models();
+    // Tuning: retrain in process with other options instead of scoring the shipped models.
+    let calibration = |task| common::calibration_set(task, &dir).unwrap_or_else(|e| fail(e));
+    if let Some(o) = tuned_options(Task::Tone) {
+        let dev = calibration(Task::Tone);
+        tone_model = common::train(Task::Tone, &train, &dev, &vocab, &o);
+    }
+    if let Some(o) = tuned_options(Task::Frustration) {
+        let ge = common::goemotions(&dir, "train").unwrap_or_else(|e| fail(e));
+        let dev = calibration(Task::Frustration);
+        frustration_model = common::train(Task::Frustration, &ge, &dev, &vocab, &o);
+    }
 
-        let empty = || Some(LinearModel::default());
-        let mut rules = match task {
-            Task::Tone => Scorer::new(empty(), None),
-            Task::Frustration => Scorer::new(None, empty()),
-        };
-        apply_params(&mut rules);
-        report("rules only", &task, &zip(score_all(&rules, &task, &texts)));
-        let mut shipped = Scorer::new(None, None);
-        apply_params(&mut shipped);
+    let dev = common::politeness(&dir, true).unwrap_or_else(|e| fail(e));
+    report("politeness dev (tone)", Task::Tone, &dev, &tone_model);
+    for domain in ["wikipedia", "stackexchange"] {
+        let part: Vec<Sample> = dev.iter().filter(|s| s.domain == domain).cloned().collect();
         report(
-            "shipped (in-sample model)",
-            &task,
-            &zip(score_all(&shipped, &task, &texts)),
-        );
-
-        // k-fold: fold of item i is i mod k.
-        let feats: Vec<Vec<String>> = texts
-            .iter()
-            .map(|t| {
-                let f = features(t);
-                if all_words { f } else { restrict(f, &vocab) }
-            })
-            .collect();
-        let rule_points: Vec<f32> = texts
-            .iter()
-            .map(|t| match task {
-                Task::Tone => rules.tone_rule_points(t),
-                Task::Frustration => rules.frustration_rule_points(t),
-            })
-            .collect();
-        let mut cv = vec![0.0; texts.len()];
-        let mut cv_model = vec![0.0; texts.len()];
-        let mut betas = Vec::new();
-        let mut cv_joint = vec![0.0; texts.len()];
-        for k in 0..folds {
-            let train: Vec<Doc> = (0..texts.len())
-                .filter(|i| i % folds != k)
-                .map(|i| (feats[i].clone(), rule_points[i], labels[i]))
-                .collect();
-            // The model alone is fitted without the rules' points, as it would be without rules.
-            let words_only: Vec<Doc> = train.iter().map(|d| (d.0.clone(), 0.0, d.2)).collect();
-            let alone = fit(&words_only, &fit_options());
-            for i in (0..texts.len()).filter(|i| i % folds == k) {
-                cv_model[i] = logit(&alone, texts[i]) as f64;
-            }
-            let model = fit(&train, &fit_options());
-            betas.push(model.rules_weight());
-            for i in (0..texts.len()).filter(|i| i % folds == k) {
-                cv_joint[i] =
-                    (logit(&model, texts[i]) + model.rules_weight() * rule_points[i]) as f64;
-            }
-            let model = Some(model);
-            let mut scorer = match task {
-                Task::Tone => Scorer::new(model, None),
-                Task::Frustration => Scorer::new(None, model),
-            };
-            apply_params(&mut scorer);
-            let held: Vec<usize> = (0..texts.len()).filter(|i| i % folds == k).collect();
-            let held_texts: Vec<&str> = held.iter().map(|&i| texts[i]).collect();
-            for (i, s) in held.iter().zip(score_all(&scorer, &task, &held_texts)) {
-                cv[*i] = s;
-            }
-        }
-        println!(
-            "  {:<28} AUC {:.3}",
-            format!("model alone, {folds}-fold CV"),
-            auc(&zip(cv_model))
-        );
-        println!(
-            "  {:<28} AUC {:.3}",
-            format!("joint logit, {folds}-fold CV"),
-            auc(&zip(cv_joint))
-        );
-        report(&format!("rules + model, {folds}-fold CV"), &task, &zip(cv));
-        let betas: Vec<String> = betas.iter().map(|b| format!("{b:.3}")).collect();
-        println!(
-            "  (logits per rule point in the folds: {})",
-            betas.join(" ")
+            &format!("politeness dev, {domain} only (tone)"),
+            Task::Tone,
+            &part,
+            &tone_model,
         );
     }
 
-    let (tone, frustration) = common::support_heldout().unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(1);
-    });
-    let (tone_model, frustration_model) = shipped_models();
-    for (name, task, set, model) in [
-        ("support held-out (tone)", Task::Tone, tone, tone_model),
+    // Across domains: train on one source, score the other's development rows.
+    let opts = tuned_options(Task::Tone).unwrap_or_else(common::fit_options);
+    for (from, to) in [
+        ("wikipedia", "stackexchange"),
+        ("stackexchange", "wikipedia"),
+    ] {
+        let source: Vec<Sample> = train.iter().filter(|s| s.domain == from).cloned().collect();
+        let target: Vec<Sample> = dev.iter().filter(|s| s.domain == to).cloned().collect();
+        // Calibrated on the source's own development rows: the target stays unseen.
+        let calib: Vec<Sample> = dev.iter().filter(|s| s.domain == from).cloned().collect();
+        let model = common::train(Task::Tone, &source, &calib, &vocab, &opts);
+        report(
+            &format!("politeness, trained on {from} only, scored on {to} dev"),
+            Task::Tone,
+            &target,
+            &model,
+        );
+    }
+
+    let ge_dev = common::goemotions(&dir, "dev").unwrap_or_else(|e| fail(e));
+    report(
+        "goemotions dev (frustration)",
+        Task::Frustration,
+        &ge_dev,
+        &frustration_model,
+    );
+    // Anger against every other comment, milder annoyance included.
+    let emotional: Vec<Sample> = ge_dev
+        .iter()
+        .map(|s| Sample {
+            positive: s.grade == 2.0,
+            ..s.clone()
+        })
+        .collect();
+    report(
+        "goemotions dev, anger vs the rest (frustration)",
+        Task::Frustration,
+        &emotional,
+        &frustration_model,
+    );
+
+    // Across tasks: each model on the other corpus.
+    report(
+        "politeness dev, impolite vs polite (frustration)",
+        Task::Frustration,
+        &dev,
+        &frustration_model,
+    );
+    report(
+        "goemotions dev, anger|annoyance|disapproval (tone)",
+        Task::Tone,
+        &ge_dev,
+        &tone_model,
+    );
+
+    if with_test {
+        let test = common::goemotions(&dir, "test").unwrap_or_else(|e| fail(e));
+        report(
+            "goemotions TEST (frustration)",
+            Task::Frustration,
+            &test,
+            &frustration_model,
+        );
+        let emotional: Vec<Sample> = test
+            .iter()
+            .map(|s| Sample {
+                positive: s.grade == 2.0,
+                ..s.clone()
+            })
+            .collect();
+        report(
+            "goemotions TEST, anger vs the rest (frustration)",
+            Task::Frustration,
+            &emotional,
+            &frustration_model,
+        );
+    }
+
+    let (tone, frustration) = common::support_heldout().unwrap_or_else(|e| fail(e));
+    for (title, task, set, model) in [
+        ("support held-out (tone)", Task::Tone, tone, &tone_model),
         (
             "support held-out (frustration)",
             Task::Frustration,
             frustration,
-            frustration_model,
+            &frustration_model,
         ),
     ] {
-        let pos = set.iter().filter(|x| x.1).count();
-        println!("{name}: {} texts, {pos} positive", set.len());
-        let texts: Vec<&str> = set.iter().map(|x| x.0.as_str()).collect();
-        let zip = |s: Vec<f64>| -> Vec<(f64, bool)> {
-            s.into_iter().zip(set.iter().map(|x| x.1)).collect()
-        };
-        let empty = || Some(LinearModel::default());
-        let mut rules = match task {
-            Task::Tone => Scorer::new(empty(), None),
-            Task::Frustration => Scorer::new(None, empty()),
-        };
-        apply_params(&mut rules);
-        report("rules only", &task, &zip(score_all(&rules, &task, &texts)));
-        let alone: Vec<f64> = texts.iter().map(|t| logit(&model, t) as f64).collect();
-        println!(
-            "  {:<28} AUC {:.3}",
-            "shipped model alone",
-            auc(&zip(alone))
-        );
-        let mut shipped = Scorer::new(None, None);
-        apply_params(&mut shipped);
-        report(
-            "rules + shipped model",
-            &task,
-            &zip(score_all(&shipped, &task, &texts)),
-        );
+        let set: Vec<Sample> = set
+            .into_iter()
+            .map(|(text, positive)| Sample {
+                text,
+                target: f32::from(u8::from(positive)),
+                positive,
+                grade: f64::from(u8::from(positive)),
+                domain: "support".into(),
+            })
+            .collect();
+        report(title, task, &set, model);
     }
 }

@@ -261,7 +261,7 @@ pub(crate) fn score_parts(
     // frustration.tsv `=model`, `=model_floor`: at most `model` raw points, none until the
     // words push `model_floor` logits above a typical text, 1/β points per logit above that (see
     // `LinearModel::points`).
-    let (logit, contribs) = lex.frustration_model.score(toks);
+    let (logit, contribs) = lex.frustration_model.score(text, toks);
     let model_points = lex.frustration_model.points(
         logit,
         lex.frustration.signal("model_floor").weight,

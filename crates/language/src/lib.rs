@@ -30,24 +30,27 @@ pub use tone::{
 /// extraction and logistic-regression fitting. Not part of the stable API.
 #[doc(hidden)]
 pub mod training {
-    pub use crate::model::{Doc, FitOptions, LinearModel, fit};
+    pub use crate::model::{Calibration, Doc, FitOptions, LinearModel, calibrate, fit};
 
     use std::collections::HashSet;
 
     /// The model features of a text (the same ones scoring uses).
     pub fn features(text: &str) -> Vec<String> {
         let lex = &*crate::lexicon::EN;
-        crate::model::feature_set(&crate::text::analyze(text, lex).tokens)
+        crate::model::feature_set(text, &crate::text::analyze(text, lex).tokens)
     }
 
-    /// The distinct words of a text as the analyses see them (lower-cased, spellings mapped).
+    /// The distinct words of a text as the analyses see them (lower-cased, spellings mapped),
+    /// and its character n-gram features (`~gram`).
     pub fn words(text: &str) -> HashSet<String> {
         let lex = &*crate::lexicon::EN;
-        crate::text::analyze(text, lex)
-            .tokens
+        let a = crate::text::analyze(text, lex);
+        let mut words: HashSet<String> = crate::model::feature_set(text, &a.tokens)
             .into_iter()
-            .map(|t| t.norm.into_owned())
-            .collect()
+            .filter(|f| f.starts_with('~'))
+            .collect();
+        words.extend(a.tokens.into_iter().map(|t| t.norm.into_owned()));
+        words
     }
 
     /// Words that occur in at least `min_docs` texts of every corpus: general English rather
@@ -82,15 +85,17 @@ pub mod training {
         vocab
     }
 
-    /// Keeps the features whose words are all in `vocab` (classes always).
+    /// Keeps the features whose words (or n-gram) are all in `vocab` (classes and marks
+    /// always).
     pub fn restrict(features: Vec<String>, vocab: &HashSet<String>) -> Vec<String> {
         features
             .into_iter()
             .filter(|f| {
-                f.split(' ')
-                    .map(|w| w.trim_start_matches('!'))
-                    .filter(|w| *w != "^" && !w.starts_with('@'))
-                    .all(|w| vocab.contains(w))
+                f.starts_with('%')
+                    || f.split(' ')
+                        .map(|w| w.trim_start_matches('!'))
+                        .filter(|w| *w != "^" && !w.starts_with('@'))
+                        .all(|w| vocab.contains(w))
             })
             .collect()
     }
@@ -104,7 +109,7 @@ pub mod training {
     /// The model's logit for a text, for evaluating the model alone.
     pub fn logit(model: &LinearModel, text: &str) -> f32 {
         let lex = &*crate::lexicon::EN;
-        model.score(&crate::text::analyze(text, lex).tokens).0
+        model.score(text, &crate::text::analyze(text, lex).tokens).0
     }
 
     /// Tone score and frustration score with the shipped rules but the given models
@@ -144,6 +149,14 @@ pub mod training {
                     suggestion: String::new(),
                 })
                 .weight = value;
+        }
+
+        /// The `=name` signal weight of `tone.tsv` (`file` = "tone") or `frustration.tsv`.
+        pub fn signal(&self, file: &str, name: &str) -> f32 {
+            match file {
+                "tone" => self.lex.tone.signal(name).weight,
+                _ => self.lex.frustration.signal(name).weight,
+            }
         }
 
         /// What the rules alone charge a text: tone penalty points, or frustration raw points.

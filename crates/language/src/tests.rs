@@ -683,3 +683,99 @@ fn sarcasm_and_short_shouted_runs() {
     let f = finding(text, FindingKind::Shouting);
     assert_eq!(f.excerpt, "SO HARD");
 }
+
+#[test]
+fn shipped_models_are_calibrated_and_use_every_kind_of_feature() {
+    let lex = &*crate::lexicon::EN;
+    for (name, m) in [
+        ("tone", &lex.tone_model),
+        ("frustration", &lex.frustration_model),
+    ] {
+        assert!(m.len() > 5_000, "{name}: {} features", m.len());
+        assert!(m.reference.is_some() && m.per_logit.is_some_and(|k| k > 0.0));
+        assert!(m.rules > 0.0, "{name}: rules carry weight");
+        let text = m.to_tsv("");
+        for prefix in ["~", "%", "@you ", "@minimizer ", "!", "^ "] {
+            assert!(
+                text.lines().any(|l| l.starts_with(prefix)),
+                "{name}: no {prefix:?} feature"
+            );
+        }
+    }
+    // Words that mean anger push the frustration model up; thanks pull it down.
+    let f = &lex.frustration_model;
+    assert!(f.weight("@emotion_neg").is_some_and(|w| w > 0.0));
+    assert!(f.weight("thanks").is_some_and(|w| w < 0.0));
+}
+
+#[test]
+fn a_model_file_round_trips() {
+    let lex = &*crate::lexicon::EN;
+    let text = lex.tone_model.to_tsv("header");
+    let again = crate::model::LinearModel::parse(&text).expect("parses");
+    assert_eq!(again.to_tsv("header"), text);
+    assert_eq!(again.len(), lex.tone_model.len());
+}
+
+#[test]
+fn features_see_scope_marks_casing_and_word_parts() {
+    let text = "You obviously didn't read it!! WHY? Just reboot...";
+    let a = crate::text::analyze(text, &crate::lexicon::EN);
+    let f = crate::model::feature_set(text, &a.tokens);
+    for want in [
+        "@you obviously",
+        "@you didn't",
+        "!read",
+        "%!!",
+        "%CAPS",
+        "%?",
+        "%...",
+        "@minimizer reboot",
+        "@intensifier didn't",
+        "^ just",
+        "~<obv",
+        "~usly>",
+    ] {
+        assert!(f.iter().any(|x| x == want), "{want:?} missing from {f:?}");
+    }
+    // A scope ends with its sentence.
+    let text = "You did not! Why?";
+    let a = crate::text::analyze(text, &crate::lexicon::EN);
+    let f = crate::model::feature_set(text, &a.tokens);
+    assert!(f.iter().any(|x| x == "@you did"), "{f:?}");
+    assert!(!f.iter().any(|x| x == "@you why" || x == "!why"), "{f:?}");
+}
+
+#[test]
+fn calibration_puts_the_flag_between_flagged_and_unflagged_texts() {
+    let mut m = crate::model::LinearModel::parse("bias\t0\na\t1\n").expect("parses");
+    // Flagged texts have logits 2–3, the others −1–1; no rule points.
+    let dev: Vec<crate::model::Calibration> = (0..40)
+        .map(|i| {
+            let flagged = i % 2 == 0;
+            let logit = if flagged { 2.0 } else { -1.0 } + (i % 10) as f32 / 10.0;
+            (logit, 0.0, flagged)
+        })
+        .collect();
+    crate::model::calibrate(&mut m, &dev, 50, 17.0, 0.5);
+    for &(logit, _, flagged) in &dev {
+        let points = m.points(logit, 0.0, 1000.0);
+        assert_eq!(points >= 17.0, flagged, "logit {logit}: {points} points");
+    }
+}
+
+#[test]
+fn kind_replies_stay_unflagged_by_the_models() {
+    for text in [
+        "Thanks so much for your patience, I'm glad it works now.",
+        "Thank you for the details! Could you please send a screenshot when you have a moment?",
+        "I'm sorry about the trouble. Which browser do you use? I'll check it today.",
+    ] {
+        let r = tone(text);
+        assert!(
+            !kinds(&r).contains(&FindingKind::Impolite) && r.score >= TONE_FLAG_BELOW,
+            "{text:?}: {r:?}"
+        );
+        assert_eq!(frus(text).level, Level::Calm, "{text:?}");
+    }
+}

@@ -368,7 +368,7 @@ fn learned(lex: &Lexicon, a: &Analyzed, exempt: &[(usize, usize)], b: &mut Build
     if lex.tone_model.is_empty() {
         return 0.0;
     }
-    let (mut logit, mut contribs) = lex.tone_model.score(&a.tokens);
+    let (mut logit, mut contribs) = lex.tone_model.score(b.text, &a.tokens);
     // Words inside an exempt phrase ("you should have received") are kind in context,
     // whatever the model learned about them elsewhere.
     let max_exempt = exempt.iter().map(|x| x.1 - x.0).max().unwrap_or(0) + 1;

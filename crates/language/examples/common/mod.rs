@@ -5,6 +5,12 @@
 
 use std::path::Path;
 
+use heard_language::{FRUSTRATED_AT, TONE_FLAG_BELOW};
+
+use heard_language::training::{
+    Calibration, Doc, FitOptions, LinearModel, Scorer, calibrate, features, fit, logit, restrict,
+};
+
 /// Splits CSV text into records of fields (RFC 4180: quoted fields may hold commas,
 /// quotes doubled, and line breaks).
 pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
@@ -65,55 +71,214 @@ fn col(header: &[String], name: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("no column {name:?}"))
 }
 
-/// Stanford Politeness: positive = impolite.
-pub fn politeness(dir: &Path) -> Result<Labeled, String> {
-    let (h, rows) = read_table(&dir.join("politeness/politeness_quartiles.csv"))?;
-    let (t, l) = (col(&h, "text")?, col(&h, "label")?);
-    Ok(rows
-        .into_iter()
-        .filter(|r| r.len() > t.max(l))
-        .map(|r| (r[t].clone(), r[l] == "impolite"))
-        .collect())
+/// One labeled text of a corpus.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub text: String,
+    /// What the model is trained towards, 0 (polite, calm) to 1 (impolite, angry).
+    pub target: f32,
+    /// The label the figures count: impolite; anger, annoyance or disapproval.
+    pub positive: bool,
+    /// A graded value for Pearson's r: minus the politeness score; 2 anger, 1 annoyance,
+    /// disappointment, disgust or disapproval, 0 otherwise.
+    pub grade: f64,
+    /// `wikipedia`, `stackexchange`, `reddit`.
+    pub domain: String,
 }
 
-/// Stanford Politeness texts, one list per domain (Wikipedia, Stack Exchange).
-pub fn politeness_domains(dir: &Path) -> Result<Vec<Vec<String>>, String> {
-    let (h, rows) = read_table(&dir.join("politeness/politeness_quartiles.csv"))?;
-    let (t, d) = (col(&h, "text")?, col(&h, "domain")?);
-    let mut by: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for r in rows.into_iter().filter(|r| r.len() > t.max(d)) {
-        by.entry(r[d].clone()).or_default().push(r[t].clone());
+/// Training target of a politeness score (mean 0 per domain, about −3…3): annotators'
+/// agreement that a request is impolite, squashed into 0–1.
+fn impoliteness(score: f64) -> f32 {
+    1.0 / (1.0 + (6.0 * score).exp()) as f32
+}
+
+/// The Stanford Politeness Corpus. `quartiles`: the 3,000 rows of the quartile subset (the
+/// development split, labeled impolite or polite); otherwise every other row (training).
+pub fn politeness(dir: &Path, quartiles: bool) -> Result<Vec<Sample>, String> {
+    let (h, rows) = read_table(&dir.join("politeness/politeness_full.csv"))?;
+    let (t, s, d, q) = (
+        col(&h, "text")?,
+        col(&h, "score")?,
+        col(&h, "source")?,
+        col(&h, "in_quartiles")?,
+    );
+    let width = t.max(s).max(d).max(q);
+    let mut out = Vec::new();
+    for r in rows.into_iter().filter(|r| r.len() > width) {
+        if (r[q] == "1") != quartiles {
+            continue;
+        }
+        let score: f64 = r[s]
+            .trim()
+            .parse()
+            .map_err(|_| format!("politeness: bad score {:?}", r[s]))?;
+        out.push(Sample {
+            text: r[t].clone(),
+            target: impoliteness(score),
+            // The quartile rows are the top or bottom quarter of their domain: the sign
+            // says which.
+            positive: score < 0.0,
+            grade: -score,
+            domain: r[d].clone(),
+        });
     }
-    Ok(by.into_values().collect())
+    Ok(out)
 }
 
-/// Words that occur in at least 3 texts of each domain of both sets (politeness: Wikipedia
-/// and Stack Exchange; GoEmotions: Reddit), plus the lexicon's words: the models are trained
-/// on these only, so they learn how people speak rather than what each corpus is about.
-pub fn general_vocabulary(dir: &Path) -> Result<std::collections::HashSet<String>, String> {
-    let mut corpora = politeness_domains(dir)?;
-    corpora.push(goemotions(dir)?.into_iter().map(|x| x.0).collect());
-    let refs: Vec<Vec<&str>> = corpora
+/// Graded training target of GoEmotions labels: anger counts fully, the milder negative
+/// emotions in part, so the score learns intensity and not only presence.
+fn anger_target(labels: &[&str]) -> f32 {
+    labels
         .iter()
-        .map(|c| c.iter().map(String::as_str).collect())
-        .collect();
-    Ok(heard_language::training::general_vocabulary(&refs, 3))
+        .map(|l| match *l {
+            "anger" => 1.0,
+            "annoyance" | "disgust" => 0.8,
+            "disapproval" => 0.6,
+            "disappointment" => 0.3,
+            _ => 0.0,
+        })
+        .fold(0.0, f32::max)
 }
 
-/// GoEmotions: positive = anger, annoyance or disapproval among the labels.
-pub fn goemotions(dir: &Path) -> Result<Labeled, String> {
-    let (h, rows) = read_table(&dir.join("goemotions/goemotions_test.csv"))?;
+/// A GoEmotions split: `train`, `dev` or `test` (the test split is for the final figures
+/// only; its labels are `|`-separated, the others' `;`).
+pub fn goemotions(dir: &Path, split: &str) -> Result<Vec<Sample>, String> {
+    let (h, rows) = read_table(&dir.join(format!("goemotions/goemotions_{split}.csv")))?;
     let (t, l) = (col(&h, "text")?, col(&h, "labels")?);
     Ok(rows
         .into_iter()
         .filter(|r| r.len() > t.max(l))
         .map(|r| {
-            let pos = r[l]
-                .split('|')
-                .any(|x| matches!(x, "anger" | "annoyance" | "disapproval"));
-            (r[t].clone(), pos)
+            let labels: Vec<&str> = r[l].split([';', '|']).collect();
+            let has = |names: &[&str]| labels.iter().any(|x| names.contains(x));
+            let grade = if has(&["anger"]) {
+                2.0
+            } else if has(&["annoyance", "disappointment", "disgust", "disapproval"]) {
+                1.0
+            } else {
+                0.0
+            };
+            Sample {
+                target: anger_target(&labels),
+                positive: has(&["anger", "annoyance", "disapproval"]),
+                grade,
+                domain: "reddit".into(),
+                text: r[t].clone(),
+            }
         })
         .collect())
+}
+
+/// One GoEmotions comment in this many joins the tone model's training and calibration:
+/// about 14,500 comments beside 7,956 requests (all of them hurt the requests' figures more
+/// than they helped the comments').
+const MIX: usize = 3;
+
+/// The tone model's training texts: the politeness training rows and, so that it also
+/// knows how people talk down to each other in comments rather than requests, a share of
+/// the GoEmotions train split (every `n`th comment, targeted as for frustration).
+pub fn tone_training(dir: &Path) -> Result<Vec<Sample>, String> {
+    let mut set = politeness(dir, false)?;
+    set.extend(goemotions(dir, "train")?.into_iter().step_by(MIX));
+    Ok(set)
+}
+
+/// Words and character n-grams that occur in at least 3 texts of each training domain
+/// (politeness: Wikipedia and Stack Exchange; GoEmotions: Reddit), plus the lexicon's
+/// words: the models are trained on these only, so they learn how people speak rather
+/// than what each corpus is about.
+pub fn general_vocabulary(dir: &Path) -> Result<std::collections::HashSet<String>, String> {
+    let mut by: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for s in politeness(dir, false)?
+        .into_iter()
+        .chain(goemotions(dir, "train")?)
+    {
+        by.entry(s.domain).or_default().push(s.text);
+    }
+    let refs: Vec<Vec<&str>> = by
+        .values()
+        .map(|c| c.iter().map(String::as_str).collect())
+        .collect();
+    Ok(heard_language::training::general_vocabulary(&refs, 3))
+}
+
+/// Which analysis a model serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    Tone,
+    Frustration,
+}
+
+/// The training options of the shipped models (`evaluate` uses the same).
+pub fn fit_options() -> FitOptions {
+    FitOptions::default()
+}
+
+/// Fits a model for `task` on `samples`, beside the rules (each text's rule points are an
+/// input; only features within `vocab`), then calibrates its points on `dev`.
+pub fn train(
+    task: Task,
+    samples: &[Sample],
+    dev: &[Sample],
+    vocab: &std::collections::HashSet<String>,
+    opts: &FitOptions,
+) -> LinearModel {
+    // The rules alone, to give each text its rule points.
+    let rules = Scorer::new(Some(LinearModel::default()), Some(LinearModel::default()));
+    let rule_points = |text: &str| match task {
+        Task::Tone => rules.tone_rule_points(text),
+        Task::Frustration => rules.frustration_rule_points(text),
+    };
+    let docs: Vec<Doc> = samples
+        .iter()
+        .map(|s| {
+            (
+                restrict(features(&s.text), vocab),
+                rule_points(&s.text),
+                s.target,
+            )
+        })
+        .collect();
+    let mut model = fit(&docs, opts);
+    let file = match task {
+        Task::Tone => "tone",
+        Task::Frustration => "frustration",
+    };
+    let points: Vec<Calibration> = dev
+        .iter()
+        .map(|s| (logit(&model, &s.text), rule_points(&s.text), s.positive))
+        .collect();
+    // The raw points at which a text is flagged: the score's threshold, unsquashed.
+    let scale = rules.signal(file, "scale");
+    let flag_at = match task {
+        Task::Tone => -scale * (f32::from(TONE_FLAG_BELOW) / 100.0).ln(),
+        Task::Frustration => -scale * (1.0 - f32::from(FRUSTRATED_AT) / 100.0).ln(),
+    };
+    // Half of the texts (the kinder half) cost nothing: the model speaks up only about
+    // wording that leans the wrong way. (Tone from the 75th percentile ranked worse and
+    // still coached ordinary direct questions, which the politeness raters did mark down.)
+    let percentile = 50;
+    calibrate(
+        &mut model,
+        &points,
+        percentile,
+        flag_at,
+        rules.signal(file, "model_credit"),
+    );
+    model
+}
+
+/// The development texts a model is calibrated on: the politeness quartile rows and a
+/// share of GoEmotions dev (as in `tone_training`) for tone, GoEmotions dev for frustration.
+pub fn calibration_set(task: Task, dir: &Path) -> Result<Vec<Sample>, String> {
+    Ok(match task {
+        Task::Tone => {
+            let mut set = politeness(dir, true)?;
+            set.extend(goemotions(dir, "dev")?.into_iter().step_by(MIX));
+            set
+        }
+        Task::Frustration => goemotions(dir, "dev")?,
+    })
 }
 
 /// The crate's own held-out support set (`tests/data/support_heldout.tsv`): (tone, frustration)
