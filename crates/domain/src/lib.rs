@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod diagnosis;
+pub mod error_code;
 pub mod handoff;
 pub mod invalid;
 pub mod people;
@@ -16,6 +17,7 @@ pub mod survey;
 pub mod ticket;
 
 pub use access::{Actor, TicketFacts};
+pub use error_code::ErrorCode;
 pub use invalid::Invalid;
 pub use people::{EmailAddress, IdentityKind, Role, Tier};
 pub use ticket::{Channel, MessageKind, Priority, Status, Subject, Tag};

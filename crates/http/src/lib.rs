@@ -30,7 +30,7 @@ pub struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "heard", description = "The heard help desk API. Authenticate with `Authorization: Bearer TOKEN` (from `heard token create`) or a session cookie from `POST /api/v1/session` plus its `X-CSRF-Token` on writes. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`."),
-    components(schemas(error::ErrorBody, error::ErrorDetail)),
+    components(schemas(error::ErrorBody, error::ErrorDetail, error::ErrorCodeSchema)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

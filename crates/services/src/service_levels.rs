@@ -2,6 +2,7 @@
 //! clocks computed from its event log, the promise the customer sees, explicit promises,
 //! and the sweep that warns owners and escalates breaches exactly once.
 
+use crate::ErrorCode;
 use crate::views::rfc3339;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_sla::{
@@ -111,10 +112,10 @@ impl Services {
             return Ok(book.clone());
         }
         let spec: PolicyBookSpec = serde_json::from_str(&raw)
-            .map_err(|e| ServiceError::Internal(format!("stored policy book: {e}")))?;
+            .map_err(|e| ServiceError::internal(format!("stored policy book: {e}")))?;
         let book = Arc::new(
             PolicyBook::new(spec)
-                .map_err(|e| ServiceError::Internal(format!("stored policy book: {e}")))?,
+                .map_err(|e| ServiceError::internal(format!("stored policy book: {e}")))?,
         );
         *self.books.0.write().expect("book cache") = Some((raw, book.clone()));
         Ok(book)
@@ -139,12 +140,16 @@ impl Services {
             return Err(ServiceError::forbidden("only admins change service levels"));
         }
         let spec: PolicyBookSpec = serde_json::from_value(spec).map_err(|e| {
-            ServiceError::invalid("service_levels", "invalid_service_levels", e.to_string())
+            ServiceError::invalid(
+                "service_levels",
+                ErrorCode::InvalidServiceLevels,
+                e.to_string(),
+            )
         })?;
         let book = PolicyBook::new(spec.clone()).map_err(|e| {
             ServiceError::Invalid(heard_domain::Invalid {
                 field: Some("service_levels"),
-                code: "invalid_service_levels",
+                code: ErrorCode::InvalidServiceLevels,
                 message: format!("{}: {e}", e.field()),
             })
         })?;
@@ -250,7 +255,7 @@ impl Services {
         let due: Timestamp = input.due_at.parse().map_err(|_| {
             ServiceError::invalid(
                 "due_at",
-                "invalid_due_at",
+                ErrorCode::InvalidDueAt,
                 "due_at is an RFC 3339 instant, e.g. 2026-11-26T15:00:00Z",
             )
         })?;
@@ -262,7 +267,7 @@ impl Services {
         if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
             return Err(ServiceError::invalid(
                 "note",
-                "note_too_long",
+                ErrorCode::NoteTooLong,
                 "a promise note has at most 500 characters",
             ));
         }
@@ -273,13 +278,13 @@ impl Services {
             if due_ms <= now {
                 return Err(ServiceError::invalid(
                     "due_at",
-                    "promise_in_past",
+                    ErrorCode::PromiseInPast,
                     "a promise must be in the future",
                 ));
             }
             if !t.status.parse::<heard_domain::Status>()?.is_open() {
                 return Err(ServiceError::conflict(
-                    "ticket_not_open",
+                    ErrorCode::TicketNotOpen,
                     "promises are made on open tickets",
                 ));
             }
@@ -407,7 +412,7 @@ impl Services {
         if !(1..=366).contains(&days) {
             return Err(ServiceError::invalid(
                 "days",
-                "invalid_days",
+                ErrorCode::InvalidDays,
                 "days is between 1 and 366",
             ));
         }
@@ -443,16 +448,17 @@ impl Services {
         if !actor.may_configure() {
             return Err(ServiceError::forbidden("only admins change calendars"));
         }
-        let holidays = heard_sla::parse_ical_holidays(ics)
-            .map_err(|e| ServiceError::invalid("body", "invalid_icalendar", e.to_string()))?;
+        let holidays = heard_sla::parse_ical_holidays(ics).map_err(|e| {
+            ServiceError::invalid("body", ErrorCode::InvalidIcalendar, e.to_string())
+        })?;
         let mut spec = self.policy_book().await?.spec().clone();
-        let cal = spec
-            .calendars
-            .get(calendar)
-            .ok_or(ServiceError::not_found("calendar", "calendar_not_found"))?;
-        let merged = cal
-            .with_holidays(holidays)
-            .map_err(|e| ServiceError::invalid("body", "invalid_icalendar", e.to_string()))?;
+        let cal = spec.calendars.get(calendar).ok_or(ServiceError::not_found(
+            "calendar",
+            ErrorCode::CalendarNotFound,
+        ))?;
+        let merged = cal.with_holidays(holidays).map_err(|e| {
+            ServiceError::invalid("body", ErrorCode::InvalidIcalendar, e.to_string())
+        })?;
         spec.calendars.insert(calendar.to_string(), merged);
         self.set_service_levels(actor, serde_json::to_value(&spec).unwrap_or_default())
             .await

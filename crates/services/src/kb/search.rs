@@ -2,6 +2,7 @@
 //! customer writes, and ticket search with the caller's access rules inside the query.
 
 use super::{Contact, contact, parse_locale, session_key};
+use crate::ErrorCode;
 use crate::search_index::internal;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::Role;
@@ -76,14 +77,14 @@ fn search_text(q: Option<&str>) -> Result<String> {
     if q.is_empty() {
         return Err(ServiceError::invalid(
             "q",
-            "missing_query",
+            ErrorCode::MissingQuery,
             "say what to look for in q",
         ));
     }
     if q.len() > 2000 {
         return Err(ServiceError::invalid(
             "q",
-            "query_too_long",
+            ErrorCode::QueryTooLong,
             "q is limited to 2000 bytes",
         ));
     }
@@ -96,7 +97,7 @@ fn result_limit(limit: Option<usize>, default: usize) -> Result<usize> {
         Some(n) if (1..=50).contains(&n) => Ok(n),
         Some(_) => Err(ServiceError::invalid(
             "limit",
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             "limit must be between 1 and 50",
         )),
     }
