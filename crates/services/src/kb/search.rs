@@ -103,6 +103,13 @@ fn result_limit(limit: Option<usize>, default: usize) -> Result<usize> {
     }
 }
 
+struct ArticleAsk {
+    text: String,
+    limit: usize,
+    filter: ArticleFilter,
+    session: Option<String>,
+}
+
 impl Services {
     fn article_filter(&self, actor: Option<&Actor>, locale: Option<&str>) -> Result<ArticleFilter> {
         let locale = locale.map(parse_locale).transpose()?;
@@ -110,6 +117,24 @@ impl Services {
             Some(a) if a.is_staff() => ArticleFilter::staff(locale.as_deref()),
             _ => ArticleFilter::public(locale.as_deref()),
         })
+    }
+
+    /// What a search and a suggestion both start from: the checked query, limit, filter
+    /// and session, with this process's index caught up with the database.
+    async fn article_ask(
+        &self,
+        actor: Option<&Actor>,
+        q: SearchQuery,
+        default_limit: usize,
+    ) -> Result<ArticleAsk> {
+        let ask = ArticleAsk {
+            text: search_text(q.q.as_deref())?,
+            limit: result_limit(q.limit, default_limit)?,
+            filter: self.article_filter(actor, q.locale.as_deref())?,
+            session: session_key(q.session.as_deref())?,
+        };
+        self.search.try_sync(&self.store).await?;
+        Ok(ask)
     }
 
     fn hits_view(hits: Vec<heard_search::ArticleHit>) -> Vec<ArticleHitView> {
@@ -131,11 +156,12 @@ impl Services {
         actor: Option<&Actor>,
         q: SearchQuery,
     ) -> Result<ArticleResults> {
-        let text = search_text(q.q.as_deref())?;
-        let limit = result_limit(q.limit, 10)?;
-        let filter = self.article_filter(actor, q.locale.as_deref())?;
-        let session = session_key(q.session.as_deref())?;
-        self.search.try_sync(&self.store).await?;
+        let ArticleAsk {
+            text,
+            limit,
+            filter,
+            session,
+        } = self.article_ask(actor, q, 10).await?;
         let found = self
             .search
             .index()
@@ -170,11 +196,12 @@ impl Services {
         actor: Option<&Actor>,
         q: SearchQuery,
     ) -> Result<ArticleResults> {
-        let text = search_text(q.q.as_deref())?;
-        let limit = result_limit(q.limit, 5)?;
-        let filter = self.article_filter(actor, q.locale.as_deref())?;
-        let session = session_key(q.session.as_deref())?;
-        self.search.try_sync(&self.store).await?;
+        let ArticleAsk {
+            text,
+            limit,
+            filter,
+            session,
+        } = self.article_ask(actor, q, 5).await?;
         let found = self
             .search
             .index()
