@@ -3,13 +3,14 @@
 //! may close, and may link it to a *problem* — the underlying fault that groups every
 //! ticket it caused, so the next agent (and the knowledge base) starts from it.
 
+use crate::ErrorCode;
 use crate::handoff::informative_words;
 use crate::{Invalid, named_enum};
 
 named_enum!(
     /// Where an underlying fault stands: `open` (being investigated), `known_error` (the
     /// cause is known and a workaround exists; a fix is pending) or `resolved`.
-    ProblemStatus, "status", "invalid_problem_status" {
+    ProblemStatus, "status", InvalidProblemStatus {
         Open => "open",
         KnownError => "known_error",
         Resolved => "resolved",
@@ -24,14 +25,14 @@ pub fn root_cause(raw: &str, subject: &str) -> Result<String, Invalid> {
     if text.chars().count() > 2000 {
         return Err(Invalid::new(
             "root_cause",
-            "root_cause_too_long",
+            ErrorCode::RootCauseTooLong,
             "a root cause has at most 2,000 characters",
         ));
     }
     if informative_words(text, subject) < 2 {
         return Err(Invalid::new(
             "root_cause",
-            "root_cause_too_thin",
+            ErrorCode::RootCauseTooThin,
             "say what caused the problem beyond the subject: what failed, and why",
         ));
     }
@@ -47,7 +48,7 @@ pub fn optional_text(
     match raw.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) if t.chars().count() > max => Err(Invalid::new(
             field,
-            "text_too_long",
+            ErrorCode::TextTooLong,
             format!("{field} has at most {max} characters"),
         )),
         other => Ok(other.map(str::to_string)),
@@ -61,7 +62,7 @@ pub fn problem_title(raw: &str) -> Result<String, Invalid> {
         3..=200 => Ok(t.to_string()),
         _ => Err(Invalid::new(
             "title",
-            "invalid_problem_title",
+            ErrorCode::InvalidProblemTitle,
             "a problem's title has 3 to 200 characters",
         )),
     }

@@ -1,6 +1,7 @@
 //! The hand-off note that travels with every transfer and escalation. It exists so the
 //! customer never explains their problem twice, so it must say more than the subject.
 
+use crate::ErrorCode;
 use crate::Invalid;
 use std::collections::HashSet;
 
@@ -75,14 +76,14 @@ pub fn note(raw: &str, subject: &str) -> Result<String, Invalid> {
     if note.chars().count() > 5000 {
         return Err(Invalid::new(
             "handoff_note",
-            "handoff_note_too_long",
+            ErrorCode::HandoffNoteTooLong,
             "a hand-off note has at most 5,000 characters",
         ));
     }
     if informative_words(note, subject) < 3 {
         return Err(Invalid::new(
             "handoff_note",
-            "handoff_note_too_thin",
+            ErrorCode::HandoffNoteTooThin,
             "say what the receiver needs beyond the subject: what the customer told us, what was tried, what is known",
         ));
     }

@@ -1,6 +1,7 @@
 //! The one error a domain constructor or rule returns: which field, a stable code, and a
 //! sentence a caller can act on. Adapters map it to a 4xx response.
 
+use crate::ErrorCode;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -8,12 +9,12 @@ pub struct Invalid {
     /// The input field at fault, e.g. `"email"`, or `None` when the request as a whole is wrong.
     pub field: Option<&'static str>,
     /// A stable, machine-readable code such as `invalid_email`.
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl Invalid {
-    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(field: &'static str, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             field: Some(field),
             code,
@@ -21,7 +22,7 @@ impl Invalid {
         }
     }
 
-    pub fn whole(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn whole(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             field: None,
             code,
@@ -45,7 +46,7 @@ impl std::error::Error for Invalid {}
 /// the snake_case name for a fieldless enum, so each name is written exactly once.
 #[macro_export]
 macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident, $field:literal, $code:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident, $field:literal, $code:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($variant),+ }
@@ -65,7 +66,7 @@ macro_rules! named_enum {
                     $($text => Ok($name::$variant),)+
                     _ => Err($crate::Invalid::new(
                         $field,
-                        $code,
+                        $crate::ErrorCode::$code,
                         format!(
                             "`{}` is not one of: {}",
                             s.chars().take(40).collect::<String>(),

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod attachment;
 pub mod diagnosis;
+pub mod error_code;
 pub mod handoff;
 pub mod invalid;
 pub mod people;
@@ -18,6 +19,7 @@ pub mod throttle;
 pub mod ticket;
 
 pub use access::{Actor, TicketFacts};
+pub use error_code::ErrorCode;
 pub use invalid::Invalid;
 pub use people::{EmailAddress, IdentityKind, Role, Tier};
 pub use ticket::{Channel, MessageKind, Priority, Status, Subject, Tag};

@@ -1,12 +1,13 @@
 //! Who takes part: roles, tiers, and the identities a customer can be reached by.
 
+use crate::ErrorCode;
 use crate::{Invalid, named_enum};
 use serde::{Deserialize, Serialize};
 
 named_enum!(
     /// What a user may do. Customers are people with a fault (external or colleagues);
     /// agents fix faults; supervisors see everything and coach; admins configure.
-    Role, "role", "invalid_role" {
+    Role, "role", InvalidRole {
         Customer => "customer",
         Agent => "agent",
         Supervisor => "supervisor",
@@ -28,7 +29,7 @@ impl Role {
 
 named_enum!(
     /// How a customer can be recognised on a channel, so one profile spans them all.
-    IdentityKind, "kind", "invalid_identity_kind" {
+    IdentityKind, "kind", InvalidIdentityKind {
         Email => "email",
         Phone => "phone",
         Chat => "chat",
@@ -49,7 +50,7 @@ impl IdentityKind {
                 if !allowed || !(5..=15).contains(&digits.len()) {
                     return Err(Invalid::new(
                         "value",
-                        "invalid_phone",
+                        ErrorCode::InvalidPhone,
                         "a phone number has 5 to 15 digits, optionally with + - ( ) . and spaces",
                     ));
                 }
@@ -61,7 +62,7 @@ impl IdentityKind {
                 if handle.is_empty() || handle.len() > 200 || handle.chars().any(char::is_control) {
                     return Err(Invalid::new(
                         "value",
-                        "invalid_chat_handle",
+                        ErrorCode::InvalidChatHandle,
                         "a chat handle is 1 to 200 printable characters",
                     ));
                 }
@@ -79,7 +80,7 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = raw.trim();
-        let bad = |why: &str| Invalid::new("email", "invalid_email", why.to_string());
+        let bad = |why: &str| Invalid::new("email", ErrorCode::InvalidEmail, why.to_string());
         if s.len() > 254 {
             return Err(bad("an e-mail address has at most 254 characters"));
         }
@@ -152,7 +153,7 @@ impl Tier {
         } else {
             Err(Invalid::new(
                 "tier",
-                "invalid_tier",
+                ErrorCode::InvalidTier,
                 "tier must be 1, 2 or 3",
             ))
         }
@@ -182,7 +183,7 @@ pub fn person_name(raw: &str) -> Result<String, Invalid> {
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(Invalid::new(
             "name",
-            "invalid_name",
+            ErrorCode::InvalidName,
             "a name has 1 to 200 characters and no control characters",
         ));
     }

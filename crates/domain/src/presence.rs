@@ -12,6 +12,7 @@
 //! - Coming back from a full break also ends a run of hard conversations: the streak the
 //!   router avoids starts again from zero.
 
+use crate::ErrorCode;
 use crate::Invalid;
 use crate::routing::Presence;
 use serde::{Deserialize, Serialize};
@@ -41,14 +42,14 @@ impl BreakPolicy {
         if !(15..=720).contains(&work_minutes) {
             return Err(Invalid::new(
                 "break_every_minutes",
-                "invalid_break_policy",
+                ErrorCode::InvalidBreakPolicy,
                 "a break falls due after 15 to 720 minutes of work",
             ));
         }
         if !(5..=120).contains(&break_minutes) {
             return Err(Invalid::new(
                 "break_minutes",
-                "invalid_break_policy",
+                ErrorCode::InvalidBreakPolicy,
                 "a break lasts 5 to 120 minutes",
             ));
         }

@@ -35,6 +35,7 @@
 //! with its reasons as an event in the same transaction. [`RoutingSettings`] are what an
 //! admin sets per team or for the whole desk.
 
+use crate::ErrorCode;
 use crate::presence::BreakPolicy;
 use crate::{Invalid, Tier, named_enum};
 use RoutingMode::{LeastLoaded, RoundRobin, SkillsFirst};
@@ -44,7 +45,7 @@ use std::fmt;
 
 named_enum!(
     /// Where an agent is. Only an available agent gets new work.
-    Presence, "presence", "invalid_presence" {
+    Presence, "presence", InvalidPresence {
         Available => "available",
         OnBreak => "on_break",
         AtLunch => "at_lunch",
@@ -61,7 +62,7 @@ impl Presence {
 
 named_enum!(
     /// How the router ranks the agents who qualify.
-    RoutingMode, "mode", "invalid_routing_mode" {
+    RoutingMode, "mode", InvalidRoutingMode {
         RoundRobin => "round_robin",
         LeastLoaded => "least_loaded",
         SkillsFirst => "skills_first",
@@ -71,7 +72,7 @@ named_enum!(
 named_enum!(
     /// Why an agent was left out. Each agent is counted once, under the first rule they
     /// fail, in this order.
-    Exclusion, "exclusion", "invalid_exclusion" {
+    Exclusion, "exclusion", InvalidExclusion {
         OnBreak => "on_break",
         AtLunch => "at_lunch",
         Away => "away",
@@ -238,21 +239,21 @@ impl RoutingSettings {
         if !(1..=100).contains(&upset_at) {
             return Err(Invalid::new(
                 "upset_at",
-                "invalid_upset_at",
+                ErrorCode::InvalidUpsetAt,
                 "a ticket counts as upset from a frustration score between 1 and 100",
             ));
         }
         if !(0..=20).contains(&hard_streak_limit) {
             return Err(Invalid::new(
                 "hard_streak_limit",
-                "invalid_hard_streak_limit",
+                ErrorCode::InvalidHardStreakLimit,
                 "the hard streak limit is 0 (off) to 20 conversations",
             ));
         }
         if stuck_after_minutes.is_some_and(|m| !(15..=60 * 24 * 20).contains(&m)) {
             return Err(Invalid::new(
                 "stuck_after_minutes",
-                "invalid_stuck_after_minutes",
+                ErrorCode::InvalidStuckAfterMinutes,
                 "a ticket escalates on its own after 15 to 28,800 business minutes at a tier, or never (null)",
             ));
         }

@@ -2,6 +2,7 @@
 //! tells many others and most never come back, so a poor rating is not only counted:
 //! it opens a recovery task for a supervisor.
 
+use crate::ErrorCode;
 use crate::Invalid;
 
 /// A customer's rating of how their request was handled: 1 (very poor) to 5 (very good).
@@ -14,7 +15,7 @@ impl Rating {
             1..=5 => Ok(Rating(n as u8)),
             _ => Err(Invalid::new(
                 "rating",
-                "invalid_rating",
+                ErrorCode::InvalidRating,
                 "a rating is a whole number from 1 (very poor) to 5 (very good)",
             )),
         }

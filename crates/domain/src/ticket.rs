@@ -1,12 +1,13 @@
 //! The ticket: its states and the moves between them, priorities, channels and the
 //! validated text a ticket is made of.
 
+use crate::ErrorCode;
 use crate::{Invalid, named_enum};
 
 named_enum!(
     /// Where a ticket stands. `pending_*` mean the ball is in someone else's court, which
     /// pauses the service-level clocks; `closed` is final.
-    Status, "status", "invalid_status" {
+    Status, "status", InvalidStatus {
         New => "new",
         Open => "open",
         PendingCustomer => "pending_customer",
@@ -41,7 +42,7 @@ impl Status {
         } else {
             Err(Invalid::new(
                 "status",
-                "invalid_transition",
+                ErrorCode::InvalidTransition,
                 format!("a {self} ticket cannot become {to}"),
             ))
         }
@@ -57,7 +58,7 @@ impl Status {
     pub fn after_customer_message(self) -> Result<Status, Invalid> {
         match self {
             Status::Closed => Err(Invalid::whole(
-                "ticket_closed",
+                ErrorCode::TicketClosed,
                 "this ticket is closed; please open a new request and we will link it",
             )),
             Status::PendingCustomer | Status::Resolved => Ok(Status::Open),
@@ -75,7 +76,7 @@ impl Status {
 }
 
 named_enum!(
-    Priority, "priority", "invalid_priority" {
+    Priority, "priority", InvalidPriority {
         Low => "low",
         Normal => "normal",
         High => "high",
@@ -85,7 +86,7 @@ named_enum!(
 
 named_enum!(
     /// How a message reached us, so a customer's history reads the same across channels.
-    Channel, "channel", "invalid_channel" {
+    Channel, "channel", InvalidChannel {
         Email => "email",
         Portal => "portal",
         Chat => "chat",
@@ -96,7 +97,7 @@ named_enum!(
 
 named_enum!(
     /// A public reply reaches the customer; an internal note never does.
-    MessageKind, "kind", "invalid_message_kind" {
+    MessageKind, "kind", InvalidMessageKind {
         Public => "public",
         Internal => "internal",
     }
@@ -112,21 +113,21 @@ impl Subject {
         if s.is_empty() {
             return Err(Invalid::new(
                 "subject",
-                "missing_subject",
+                ErrorCode::MissingSubject,
                 "a subject is required",
             ));
         }
         if s.chars().count() > 250 {
             return Err(Invalid::new(
                 "subject",
-                "subject_too_long",
+                ErrorCode::SubjectTooLong,
                 "a subject has at most 250 characters",
             ));
         }
         if s.chars().any(char::is_control) {
             return Err(Invalid::new(
                 "subject",
-                "invalid_subject",
+                ErrorCode::InvalidSubject,
                 "a subject is one line without control characters",
             ));
         }
@@ -154,7 +155,7 @@ impl Tag {
         } else {
             Err(Invalid::new(
                 "tags",
-                "invalid_tag",
+                ErrorCode::InvalidTag,
                 "a tag has 1 to 50 letters, digits, - _ or :",
             ))
         }
@@ -171,7 +172,7 @@ impl Tag {
         if tags.len() > 20 {
             return Err(Invalid::new(
                 "tags",
-                "too_many_tags",
+                ErrorCode::TooManyTags,
                 "a ticket has at most 20 tags",
             ));
         }
@@ -186,12 +187,16 @@ impl Tag {
 /// The text of a message: not blank, at most 100,000 characters.
 pub fn message_body(raw: &str) -> Result<String, Invalid> {
     if raw.trim().is_empty() {
-        return Err(Invalid::new("body", "missing_body", "the message is empty"));
+        return Err(Invalid::new(
+            "body",
+            ErrorCode::MissingBody,
+            "the message is empty",
+        ));
     }
     if raw.chars().count() > 100_000 {
         return Err(Invalid::new(
             "body",
-            "body_too_long",
+            ErrorCode::BodyTooLong,
             "a message has at most 100,000 characters",
         ));
     }

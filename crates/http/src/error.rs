@@ -1,11 +1,15 @@
-//! The one place where failures become HTTP responses.
+//! The one place where failures become HTTP responses. Statuses come from
+//! `heard_services::status_of` (shared with the pages); this file only shapes the body.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use heard_services::ServiceError;
+use heard_services::{ErrorCode, ServiceError, status_of};
 use serde::Serialize;
+use std::borrow::Cow;
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -15,27 +19,55 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable, machine-readable, e.g. `ticket_not_found`, `invalid_email`.
-    pub code: String,
+    #[schema(value_type = ErrorCodeSchema)]
+    pub code: ErrorCode,
     pub message: String,
     /// The input field at fault, if one is.
     pub field: Option<String>,
 }
 
+/// `ErrorCode` in the OpenAPI document: its values, read from the enum itself.
+pub struct ErrorCodeSchema;
+
+impl utoipa::PartialSchema for ErrorCodeSchema {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+            .description(Some(
+                "A stable error code; docs/errors.md gives each one's status and meaning.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ErrorCodeSchema {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ErrorCode")
+    }
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
     /// Seconds for a `Retry-After` header (429).
     pub retry_after: Option<u64>,
 }
 
+fn http_status(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    /// A refusal of the adapter's own (a body that is not JSON, a missing CSRF token…),
+    /// answered with its code's status.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
-            status,
-            code: code.into(),
+            status: http_status(status_of(code)),
+            code,
             message: message.into(),
             field: None,
             retry_after: None,
@@ -50,41 +82,38 @@ impl ApiError {
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::NotFound { what, code } => {
-                ApiError::new(StatusCode::NOT_FOUND, code, format!("{what} not found"))
+        let (status, code) = (http_status(e.status()), e.code());
+        let mut retry_after = None;
+        let (message, field) = match e {
+            ServiceError::NotFound { what, .. } => (format!("{what} not found"), None),
+            ServiceError::Invalid(i) => (i.message, i.field.map(Into::into)),
+            ServiceError::Forbidden { message } | ServiceError::Conflict { message, .. } => {
+                (message, None)
             }
-            ServiceError::Invalid(i) => ApiError {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: i.code.into(),
-                message: i.message,
-                field: i.field.map(Into::into),
-                retry_after: None,
-            },
-            ServiceError::Forbidden { message } => {
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+            ServiceError::Unauthenticated => {
+                ("sign in, or send Authorization: Bearer TOKEN".into(), None)
             }
-            ServiceError::Conflict { code, message } => {
-                ApiError::new(StatusCode::CONFLICT, code, message)
-            }
-            ServiceError::Unauthenticated => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "sign in, or send Authorization: Bearer TOKEN",
-            ),
-            ServiceError::Throttled { retry_after_secs } => ApiError {
-                retry_after: Some(retry_after_secs),
-                ..ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_attempts",
+            ServiceError::Throttled { retry_after_secs } => {
+                retry_after = Some(retry_after_secs);
+                (
                     format!("too many attempts; try again in {retry_after_secs} s"),
+                    None,
                 )
-            },
-            ServiceError::Internal(_) => ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "something went wrong on our side; it has been logged",
-            ),
+            }
+            ServiceError::Internal(cause) => {
+                tracing::error!(error = %cause, cause = ?cause, "a request failed on our side");
+                (
+                    "something went wrong on our side; it has been logged".into(),
+                    None,
+                )
+            }
+        };
+        ApiError {
+            status,
+            code,
+            message,
+            field,
+            retry_after,
         }
     }
 }
@@ -108,18 +137,13 @@ impl IntoResponse for ApiError {
 }
 
 pub async fn api_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "route_not_found",
-        "no such API route",
-    )
+    ApiError::new(ErrorCode::RouteNotFound, "no such API route")
 }
 
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
     ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal",
+        ErrorCode::Internal,
         "something went wrong on our side; it has been logged",
     )
     .into_response()

@@ -5,7 +5,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, header};
+use heard_services::ErrorCode;
 use heard_services::auth::constant_time_eq;
 use heard_services::{Actor, ServiceError};
 use serde::de::DeserializeOwned;
@@ -30,8 +31,7 @@ impl FromRequestParts<AppState> for Auth {
                 .filter(|t| !t.is_empty())
                 .ok_or_else(|| {
                     ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "unauthenticated",
+                        ErrorCode::Unauthenticated,
                         "use Authorization: Bearer TOKEN",
                     )
                 })?;
@@ -48,8 +48,7 @@ impl FromRequestParts<AppState> for Auth {
                 .unwrap_or("");
             if !constant_time_eq(sent.as_bytes(), csrf.as_bytes()) {
                 return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "csrf_token_invalid",
+                    ErrorCode::CsrfTokenInvalid,
                     "writes with a session cookie must send the session's X-CSRF-Token",
                 ));
             }
@@ -88,15 +87,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             });
         if !is_json {
             return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
         let bytes = bytes::Bytes::from_request(req, state).await.map_err(|_| {
             ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
+                ErrorCode::BodyTooLarge,
                 format!(
                     "request bodies are limited to {} bytes",
                     crate::MAX_JSON_BYTES
@@ -122,24 +119,23 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             })
             .map(str::to_string);
         let field = named.or_else(|| (path != "." && !path.is_empty()).then_some(path));
-        let (status, code) = if inner.is_syntax() || inner.is_eof() {
-            (StatusCode::BAD_REQUEST, "malformed_json")
+        let code = if inner.is_syntax() || inner.is_eof() {
+            ErrorCode::MalformedJson
         } else if message.starts_with("missing field") {
-            (StatusCode::UNPROCESSABLE_ENTITY, "missing_field")
+            ErrorCode::MissingField
         } else if message.starts_with("unknown field") {
-            (StatusCode::UNPROCESSABLE_ENTITY, "unknown_field")
+            ErrorCode::UnknownField
         } else {
-            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+            ErrorCode::InvalidField
         };
-        let mut err = ApiError::new(status, code, message);
+        let mut err = ApiError::new(code, message);
         err.field = field;
         err
     })?;
     // One JSON value and nothing after it: `{…}}}junk` is not a body to half-believe.
     de.end().map_err(|e| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
+            ErrorCode::MalformedJson,
             format!("the body must be one JSON value with nothing after it ({e})"),
         )
     })?;
@@ -156,9 +152,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| ApiPath(p.0))
-            .map_err(|e| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", e.body_text()).field("id")
-            })
+            .map_err(|e| ApiError::new(ErrorCode::InvalidId, e.body_text()).field("id"))
     }
 }
 
@@ -172,6 +166,6 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+            .map_err(|e| ApiError::new(ErrorCode::InvalidQuery, e.body_text()))
     }
 }

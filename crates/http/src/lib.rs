@@ -31,7 +31,7 @@ pub struct AppState {
 #[openapi(
     servers((url = "/api/v1", description = "this help desk's API, relative to where the document was fetched")),
     info(title = "heard", description = "The heard help desk API. Authenticate with `Authorization: Bearer TOKEN` (from `heard token create`) or a session cookie from `POST /api/v1/session` plus its `X-CSRF-Token` on writes. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`."),
-    components(schemas(error::ErrorBody, error::ErrorDetail)),
+    components(schemas(error::ErrorBody, error::ErrorDetail, error::ErrorCodeSchema)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -2,6 +2,7 @@
 //! SHA-256 hashes, so a copy of the database lets nobody sign in), and the [`Actor`]
 //! every use case is called with.
 
+use crate::ErrorCode;
 use crate::{Result, ServiceError, Services};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -24,23 +25,22 @@ pub fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < 10 {
         return Err(ServiceError::invalid(
             "password",
-            "weak_password",
+            ErrorCode::WeakPassword,
             "a password needs at least 10 characters",
         ));
     }
     if password.len() > 1024 {
         return Err(ServiceError::invalid(
             "password",
-            "invalid_password",
+            ErrorCode::InvalidPassword,
             "a password has at most 1024 bytes",
         ));
     }
-    let salt = SaltString::encode_b64(&random_bytes::<16>())
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(ServiceError::internal)?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ServiceError::Internal(e.to_string()))
+        .map_err(ServiceError::internal)
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -189,7 +189,7 @@ impl Services {
             .store
             .auth_by_user(user_id)
             .await?
-            .ok_or(ServiceError::not_found("user", "user_not_found"))?;
+            .ok_or(ServiceError::not_found("user", ErrorCode::UserNotFound))?;
         self.actor_from(row).await
     }
 
@@ -200,7 +200,7 @@ impl Services {
         let role: Role = row
             .role
             .parse()
-            .map_err(|_| ServiceError::Internal(format!("stored role `{}`", row.role)))?;
+            .map_err(|_| ServiceError::internal(format!("stored role `{}`", row.role)))?;
         let team_ids = if role.is_staff() {
             self.store.team_ids_of(row.user_id).await?
         } else {
@@ -317,7 +317,7 @@ impl Services {
         let wrong = || {
             ServiceError::invalid(
                 "password",
-                "wrong_credentials",
+                ErrorCode::WrongCredentials,
                 "that e-mail address and password do not match",
             )
         };
@@ -332,7 +332,7 @@ impl Services {
         let password = password.to_string();
         let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
             .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            .map_err(ServiceError::internal)?;
         match user {
             Some(u) if ok && u.active && u.password_hash.is_some() => Ok(u.id),
             _ => Err(wrong()),
@@ -377,7 +377,7 @@ impl Services {
             .store
             .user_by_email(email.as_str())
             .await?
-            .ok_or(ServiceError::not_found("user", "user_not_found"))?;
+            .ok_or(ServiceError::not_found("user", ErrorCode::UserNotFound))?;
         let token = new_secret("hd_");
         self.store
             .insert_token(user.id, &sha256_hex(token.as_bytes()), label, self.now())

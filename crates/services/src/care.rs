@@ -3,6 +3,7 @@
 //! for abuse aimed at the agent; every reply an agent sends gets a tone review. The
 //! analysis advises and records; it never blocks a message.
 
+use crate::ErrorCode;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_language::{
     Audience, Frustration, FrustrationContext, KnownFact, ToneContext, ToneReview,
@@ -47,7 +48,7 @@ fn audience(raw: Option<&str>) -> Result<Audience> {
         Some(a) => a.parse::<Audience>().map_err(|_| {
             ServiceError::invalid(
                 "audience",
-                "invalid_audience",
+                ErrorCode::InvalidAudience,
                 "audience is technical or non-technical",
             )
         }),
@@ -58,7 +59,7 @@ fn text(raw: &str) -> Result<&str> {
     if raw.len() > 200_000 {
         return Err(ServiceError::invalid(
             "text",
-            "text_too_long",
+            ErrorCode::TextTooLong,
             "analysis takes at most 200,000 bytes",
         ));
     }

@@ -4,6 +4,7 @@
 //! per transaction: a rename stopped halfway leaves every article whole, and running it
 //! again finishes it.
 
+use crate::ErrorCode;
 use crate::kb::ArticlePatch;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_store::CategoryCountRow;
@@ -15,7 +16,7 @@ fn category_name(raw: &str) -> Result<String> {
     {
         return Err(ServiceError::invalid(
             "name",
-            "invalid_category_name",
+            ErrorCode::InvalidCategoryName,
             "a category name has 1 to 100 characters and no slash",
         ));
     }
@@ -61,7 +62,10 @@ impl Services {
         let c = all
             .iter()
             .find(|c| c.id == id)
-            .ok_or(ServiceError::not_found("category", "category_not_found"))?;
+            .ok_or(ServiceError::not_found(
+                "category",
+                ErrorCode::CategoryNotFound,
+            ))?;
         let old = c.path.clone();
         let new = match old.rsplit_once('/') {
             Some((parent, _)) => format!("{parent}/{name}"),
@@ -73,7 +77,7 @@ impl Services {
         if all.iter().any(|c| c.path == new) {
             return Err(ServiceError::invalid(
                 "name",
-                "category_exists",
+                ErrorCode::CategoryExists,
                 "a category by that name is already there",
             ));
         }
@@ -120,10 +124,13 @@ impl Services {
         let c = all
             .iter()
             .find(|c| c.id == id)
-            .ok_or(ServiceError::not_found("category", "category_not_found"))?;
+            .ok_or(ServiceError::not_found(
+                "category",
+                ErrorCode::CategoryNotFound,
+            ))?;
         if c.articles > 0 || all.iter().any(|o| o.parent_id == Some(id)) {
             return Err(ServiceError::conflict(
-                "category_not_empty",
+                ErrorCode::CategoryNotEmpty,
                 "only an empty category can be removed: move its articles and subcategories first",
             ));
         }
@@ -135,7 +142,7 @@ impl Services {
 fn invalid_path() -> ServiceError {
     ServiceError::invalid(
         "path",
-        "invalid_category",
+        ErrorCode::InvalidCategory,
         "a category path has 1 to 8 levels of 1 to 100 characters, separated by /",
     )
 }

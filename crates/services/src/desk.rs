@@ -1,6 +1,7 @@
 //! The desk as a whole: whether its database answers, where requests land when nobody
 //! names a team, and whether it is new (the demo fills only a new desk, and only once).
 
+use crate::ErrorCode;
 use crate::{Result, ServiceError, Services};
 use heard_domain::Actor;
 
@@ -36,7 +37,7 @@ impl Services {
         if self.store.team(team_id).await?.is_none() {
             return Err(ServiceError::invalid(
                 "team_id",
-                "team_not_found",
+                ErrorCode::TeamNotFound,
                 format!("team {team_id} does not exist"),
             ));
         }

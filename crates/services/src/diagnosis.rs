@@ -2,6 +2,7 @@
 //! (required before an upset customer's ticket closes), and the problems that group
 //! tickets by the fault behind them.
 
+use crate::ErrorCode;
 use crate::tickets::{ATTEMPTS, Change, back_off, event};
 use crate::views::{Page, PersonRef, TicketDetail, TicketView, rfc3339};
 use crate::{Actor, Result, ServiceError, Services};
@@ -130,7 +131,7 @@ fn staff_only(actor: &Actor) -> Result<()> {
 }
 
 fn problem_not_found() -> ServiceError {
-    ServiceError::not_found("problem", "problem_not_found")
+    ServiceError::not_found("problem", ErrorCode::ProblemNotFound)
 }
 
 impl Services {
@@ -158,7 +159,7 @@ impl Services {
             Ok(())
         } else {
             Err(ServiceError::conflict(
-                "root_cause_required",
+                ErrorCode::RootCauseRequired,
                 format!(
                     "this customer was upset: record the root cause (POST /api/v1/tickets/{ticket_id}/diagnosis) before closing"
                 ),
@@ -198,7 +199,7 @@ impl Services {
             (Some(_), Some(_)) => {
                 return Err(ServiceError::invalid(
                     "new_problem_title",
-                    "one_problem",
+                    ErrorCode::OneProblem,
                     "name an existing problem_id or a new_problem_title, not both",
                 ));
             }
@@ -207,7 +208,7 @@ impl Services {
                 None => {
                     return Err(ServiceError::invalid(
                         "problem_id",
-                        "problem_not_found",
+                        ErrorCode::ProblemNotFound,
                         format!("problem {p} does not exist"),
                     ));
                 }

@@ -31,8 +31,8 @@ pub mod viewers;
 pub mod views;
 
 pub use clock::Clock;
-pub use error::ServiceError;
-pub use heard_domain::Actor;
+pub use error::{ServiceError, status_of};
+pub use heard_domain::{Actor, ErrorCode};
 pub use heard_store::Store;
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
@@ -112,7 +112,7 @@ pub fn page_limit(requested: Option<i64>) -> Result<i64> {
         Some(n) if (1..=200).contains(&n) => Ok(n),
         Some(_) => Err(ServiceError::Invalid(heard_domain::Invalid::new(
             "limit",
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             "limit must be between 1 and 200",
         ))),
     }

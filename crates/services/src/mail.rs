@@ -9,6 +9,7 @@
 //! Asking for one answers the same whether or not the address has an account, and each
 //! address gets at most [`LINKS_PER_WINDOW`] links per [`LINK_WINDOW_MS`].
 
+use crate::ErrorCode;
 use crate::auth::{NewSession, new_secret, sha256_hex};
 use crate::{Result, ServiceError, Services};
 use heard_domain::{EmailAddress, Role};
@@ -142,7 +143,7 @@ impl Services {
         let Some(out) = &self.mail else {
             return Err(ServiceError::not_found(
                 "sign-in link",
-                "mail_not_configured",
+                ErrorCode::MailNotConfigured,
             ));
         };
         let address = EmailAddress::parse(email)?;
@@ -192,7 +193,7 @@ impl Services {
         let refused = || {
             ServiceError::invalid(
                 "token",
-                "sign_in_link_invalid",
+                ErrorCode::SignInLinkInvalid,
                 "this sign-in link has expired or was already used; ask for a new one",
             )
         };

@@ -3,6 +3,7 @@
 //! ticket, so nobody answers half of it, and the customer's wait carries over: the
 //! survivor's reply clock starts from the duplicate's oldest unanswered message.
 
+use crate::ErrorCode;
 use crate::tickets::{ATTEMPTS, Change, back_off, event};
 use crate::views::TicketDetail;
 use crate::{Actor, Result, ServiceError, Services};
@@ -27,20 +28,20 @@ fn check(source: &TicketRow, target: &TicketRow) -> Result<()> {
         // Each ticket's conversation would be shown to the other's customer.
         return Err(ServiceError::invalid(
             "into_ticket_id",
-            "different_requester",
+            ErrorCode::DifferentRequester,
             "only tickets of the same customer can be merged",
         ));
     }
     let closed = |t: &TicketRow| t.status.parse::<Status>().map(|s| s == Status::Closed);
     if closed(source)? {
         return Err(ServiceError::conflict(
-            "ticket_closed",
+            ErrorCode::TicketClosed,
             format!("ticket {} is closed; a closed ticket is final", source.id),
         ));
     }
     if closed(target)? {
         return Err(ServiceError::conflict(
-            "target_closed",
+            ErrorCode::TargetClosed,
             format!(
                 "ticket {} is closed; merge into an open ticket instead",
                 target.id
@@ -68,7 +69,7 @@ impl Services {
         if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
             return Err(ServiceError::invalid(
                 "note",
-                "note_too_long",
+                ErrorCode::NoteTooLong,
                 "a merge note has at most 500 characters",
             ));
         }
@@ -81,7 +82,7 @@ impl Services {
             if input.into_ticket_id == id {
                 return Err(ServiceError::invalid(
                     "into_ticket_id",
-                    "merge_into_itself",
+                    ErrorCode::MergeIntoItself,
                     "a ticket cannot be merged into itself",
                 ));
             }
@@ -91,7 +92,7 @@ impl Services {
                 .map_err(|e| match e {
                     ServiceError::NotFound { .. } => ServiceError::invalid(
                         "into_ticket_id",
-                        "ticket_not_found",
+                        ErrorCode::TicketNotFound,
                         format!("ticket {} does not exist", input.into_ticket_id),
                     ),
                     other => other,

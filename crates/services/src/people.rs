@@ -1,5 +1,6 @@
 //! Customers (with identities and verified facts), agents, organizations and teams.
 
+use crate::ErrorCode;
 use crate::views::*;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::people::person_name;
@@ -130,7 +131,7 @@ fn time_zone(tz: Option<String>) -> Result<Option<String>> {
             .map_err(|_| {
                 ServiceError::invalid(
                     "time_zone",
-                    "invalid_time_zone",
+                    ErrorCode::InvalidTimeZone,
                     format!("`{tz}` is not an IANA time zone such as Europe/Berlin"),
                 )
             }),
@@ -142,7 +143,7 @@ fn label(raw: &str, field: &'static str, max: usize) -> Result<String> {
     if s.is_empty() || s.chars().count() > max || s.chars().any(char::is_control) {
         return Err(ServiceError::invalid(
             field,
-            "invalid_name",
+            ErrorCode::InvalidName,
             format!("{field} must have 1 to {max} characters and no control characters"),
         ));
     }
@@ -158,7 +159,7 @@ fn skill_list(skills: &[String]) -> Result<Vec<String>> {
                 .map_err(|_| {
                     ServiceError::invalid(
                         "skills",
-                        "invalid_skill",
+                        ErrorCode::InvalidSkill,
                         "a skill has 1 to 50 letters, digits, - _ or :",
                     )
                 })
@@ -183,7 +184,7 @@ impl Services {
             if self.store.team(*id).await?.is_none() {
                 return Err(ServiceError::invalid(
                     "team_ids",
-                    "team_not_found",
+                    ErrorCode::TeamNotFound,
                     format!("team {id} does not exist"),
                 ));
             }
@@ -195,7 +196,7 @@ impl Services {
         match id {
             Some(id) if self.store.organization(id).await?.is_none() => Err(ServiceError::invalid(
                 "organization_id",
-                "organization_not_found",
+                ErrorCode::OrganizationNotFound,
                 format!("organization {id} does not exist"),
             )),
             _ => Ok(()),
@@ -315,13 +316,13 @@ impl Services {
                 .store
                 .user(c.id)
                 .await?
-                .ok_or(ServiceError::Internal("customer vanished".into()))?),
+                .ok_or(ServiceError::internal("customer vanished"))?),
             // Two first contacts at once: the other one created them.
             Err(ServiceError::Conflict { .. }) => self
                 .store
                 .user_by_identity("email", email.as_str())
                 .await?
-                .ok_or_else(|| ServiceError::Internal("customer vanished".into())),
+                .ok_or_else(|| ServiceError::internal("customer vanished")),
             Err(e) => Err(e),
         }
     }
@@ -329,7 +330,10 @@ impl Services {
     async fn customer_row(&self, id: i64) -> Result<UserRow> {
         match self.store.user(id).await? {
             Some(u) if u.role == "customer" => Ok(u),
-            _ => Err(ServiceError::not_found("customer", "customer_not_found")),
+            _ => Err(ServiceError::not_found(
+                "customer",
+                ErrorCode::CustomerNotFound,
+            )),
         }
     }
 
@@ -364,7 +368,10 @@ impl Services {
     /// Staff see any customer; a customer sees only themselves.
     pub async fn get_customer(&self, actor: &Actor, id: i64) -> Result<CustomerView> {
         if !actor.is_staff() && actor.user_id != id {
-            return Err(ServiceError::not_found("customer", "customer_not_found"));
+            return Err(ServiceError::not_found(
+                "customer",
+                ErrorCode::CustomerNotFound,
+            ));
         }
         self.customer_view(id).await
     }
@@ -394,7 +401,10 @@ impl Services {
         let u = if actor.is_staff() || actor.user_id == id {
             self.customer_row(id).await?
         } else {
-            return Err(ServiceError::not_found("customer", "customer_not_found"));
+            return Err(ServiceError::not_found(
+                "customer",
+                ErrorCode::CustomerNotFound,
+            ));
         };
         let organization_id = patch.organization_id.unwrap_or(u.organization_id);
         let audit = if organization_id != u.organization_id {
@@ -466,7 +476,7 @@ impl Services {
         let key = heard_domain::Tag::parse(&input.key.replace(' ', "_")).map_err(|_| {
             Invalid::new(
                 "key",
-                "invalid_fact_key",
+                ErrorCode::InvalidFactKey,
                 "a fact key has 1 to 50 letters, digits, - _ or :",
             )
         })?;
@@ -474,7 +484,7 @@ impl Services {
         if value.is_empty() || value.chars().count() > 1000 {
             return Err(ServiceError::invalid(
                 "value",
-                "invalid_fact_value",
+                ErrorCode::InvalidFactValue,
                 "a fact value has 1 to 1000 characters",
             ));
         }
@@ -495,7 +505,7 @@ impl Services {
         if !role.is_staff() {
             return Err(ServiceError::invalid(
                 "role",
-                "invalid_role",
+                ErrorCode::InvalidRole,
                 "staff are agent, supervisor or admin; add customers as customers",
             ));
         }
@@ -532,7 +542,7 @@ impl Services {
     async fn agent_row(&self, id: i64) -> Result<UserRow> {
         match self.store.user(id).await? {
             Some(u) if u.role != "customer" => Ok(u),
-            _ => Err(ServiceError::not_found("agent", "agent_not_found")),
+            _ => Err(ServiceError::not_found("agent", ErrorCode::AgentNotFound)),
         }
     }
 
@@ -555,7 +565,7 @@ impl Services {
     /// Supervisors and admins see the roster; an agent sees their own entry.
     pub async fn get_agent(&self, actor: &Actor, id: i64) -> Result<AgentView> {
         if !actor.may_view_agents() && actor.user_id != id {
-            return Err(ServiceError::not_found("agent", "agent_not_found"));
+            return Err(ServiceError::not_found("agent", ErrorCode::AgentNotFound));
         }
         self.agent_view(id).await
     }
@@ -586,7 +596,7 @@ impl Services {
         patch: AgentPatch,
     ) -> Result<AgentView> {
         if !actor.may_view_agents() {
-            return Err(ServiceError::not_found("agent", "agent_not_found"));
+            return Err(ServiceError::not_found("agent", ErrorCode::AgentNotFound));
         }
         self.require(actor.may_configure(), "change agents")?;
         let u = self.agent_row(id).await?;
@@ -596,7 +606,7 @@ impl Services {
                 if !role.is_staff() {
                     return Err(ServiceError::invalid(
                         "role",
-                        "invalid_role",
+                        ErrorCode::InvalidRole,
                         "staff are agent, supervisor or admin",
                     ));
                 }
@@ -676,7 +686,7 @@ impl Services {
         if !actor.is_staff() && actor.organization_id != Some(id) {
             return Err(ServiceError::not_found(
                 "organization",
-                "organization_not_found",
+                ErrorCode::OrganizationNotFound,
             ));
         }
         self.store
@@ -685,7 +695,7 @@ impl Services {
             .map(Into::into)
             .ok_or(ServiceError::not_found(
                 "organization",
-                "organization_not_found",
+                ErrorCode::OrganizationNotFound,
             ))
     }
 
@@ -761,7 +771,7 @@ impl Services {
             .store
             .team(id)
             .await?
-            .ok_or(ServiceError::not_found("team", "team_not_found"))?;
+            .ok_or(ServiceError::not_found("team", ErrorCode::TeamNotFound))?;
         Ok(TeamView {
             member_ids: self.store.team_member_ids(id).await?,
             id: t.id,
@@ -772,7 +782,7 @@ impl Services {
 
     pub async fn get_team(&self, actor: &Actor, id: i64) -> Result<TeamView> {
         if !actor.is_staff() {
-            return Err(ServiceError::not_found("team", "team_not_found"));
+            return Err(ServiceError::not_found("team", ErrorCode::TeamNotFound));
         }
         self.team_view(id).await
     }
@@ -817,7 +827,7 @@ fn capacity(n: i64) -> Result<i64> {
     } else {
         Err(ServiceError::invalid(
             "capacity",
-            "invalid_capacity",
+            ErrorCode::InvalidCapacity,
             "capacity is between 0 and 500 open tickets",
         ))
     }
@@ -836,7 +846,7 @@ fn domain(raw: &str) -> Result<String> {
     } else {
         Err(ServiceError::invalid(
             "domain",
-            "invalid_domain",
+            ErrorCode::InvalidDomain,
             "a domain looks like example.com",
         ))
     }
@@ -846,7 +856,7 @@ fn domain(raw: &str) -> Result<String> {
 pub(crate) async fn hash_blocking(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
         .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?
+        .map_err(ServiceError::internal)?
 }
 
 /// A customer found by the staff search.

@@ -11,6 +11,7 @@
 //! router, and nobody who just went on a break gets the ticket; a refused write makes the
 //! router read again and decide again.
 
+use crate::ErrorCode;
 use crate::tickets::{ATTEMPTS, Change, Written, back_off, event};
 use crate::views::{PersonRef, rfc3339};
 use crate::{Actor, Result, ServiceError, Services};
@@ -632,7 +633,7 @@ impl Services {
     /// missing agent.
     fn may_see_presence(actor: &Actor, agent_id: i64) -> Result<()> {
         if agent_id != actor.user_id && !actor.may_view_agents() {
-            return Err(ServiceError::not_found("agent", "agent_not_found"));
+            return Err(ServiceError::not_found("agent", ErrorCode::AgentNotFound));
         }
         if !actor.is_staff() {
             return Err(ServiceError::forbidden(
@@ -650,7 +651,7 @@ impl Services {
             .await?
             .into_iter()
             .next()
-            .ok_or(ServiceError::not_found("agent", "agent_not_found"))?;
+            .ok_or(ServiceError::not_found("agent", ErrorCode::AgentNotFound))?;
         self.presence_view(&row, &self.routing_book().await?).await
     }
 
@@ -667,7 +668,7 @@ impl Services {
         let to: Presence = input.presence.parse()?;
         match self.store.user(agent_id).await? {
             Some(u) if u.role != "customer" && u.active => {}
-            _ => return Err(ServiceError::not_found("agent", "agent_not_found")),
+            _ => return Err(ServiceError::not_found("agent", ErrorCode::AgentNotFound)),
         }
         let teams = self.store.team_ids_of(agent_id).await?;
         let book = self.routing_book().await?;
@@ -832,7 +833,7 @@ impl Services {
             self.store
                 .team(t)
                 .await?
-                .ok_or(ServiceError::not_found("team", "team_not_found"))?;
+                .ok_or(ServiceError::not_found("team", ErrorCode::TeamNotFound))?;
         }
         let book = self.routing_book().await?;
         let current = *book.for_team(team);
@@ -894,7 +895,7 @@ impl Services {
         self.store
             .team(team)
             .await?
-            .ok_or(ServiceError::not_found("team", "team_not_found"))?;
+            .ok_or(ServiceError::not_found("team", ErrorCode::TeamNotFound))?;
         self.store
             .delete_routing_policy(&format!("team:{team}"))
             .await?;
@@ -932,7 +933,7 @@ fn optional_text(raw: Option<&str>, field: &'static str, max: usize) -> Result<O
     if text.is_some_and(|t| t.chars().count() > max) {
         return Err(ServiceError::invalid(
             field,
-            "text_too_long",
+            ErrorCode::TextTooLong,
             format!("{field} has at most {max} characters"),
         ));
     }
@@ -956,7 +957,7 @@ fn require_open(t: &TicketRow, what: &str) -> Result<()> {
         Ok(())
     } else {
         Err(ServiceError::conflict(
-            "ticket_not_open",
+            ErrorCode::TicketNotOpen,
             format!("a {status} ticket cannot be {what}"),
         ))
     }
@@ -1001,7 +1002,7 @@ impl Services {
             require_open(t, "joined")?;
             if t.assignee_id == Some(input.agent_id) || already.contains(&input.agent_id) {
                 return Err(ServiceError::conflict(
-                    "already_on_ticket",
+                    ErrorCode::AlreadyOnTicket,
                     format!("{name} already works on this ticket"),
                 ));
             }
@@ -1040,7 +1041,7 @@ impl Services {
         if !self.collaborator_ids(t.id).await?.contains(&agent_id) {
             return Err(ServiceError::not_found(
                 "collaborator",
-                "collaborator_not_found",
+                ErrorCode::CollaboratorNotFound,
             ));
         }
         self.with_ticket(actor, id, |t, _now| {
@@ -1083,7 +1084,7 @@ impl Services {
             let note = heard_domain::handoff::note(&input.handoff_note, &t.subject)?;
             if t.assignee_id == Some(input.to_agent_id) {
                 return Err(ServiceError::conflict(
-                    "already_owner",
+                    ErrorCode::AlreadyOwner,
                     format!("{name} already owns this ticket"),
                 ));
             }
@@ -1140,13 +1141,13 @@ impl Services {
             require_open(t, "taken over")?;
             if !t.abusive {
                 return Err(ServiceError::conflict(
-                    "not_flagged_abusive",
+                    ErrorCode::NotFlaggedAbusive,
                     "only a conversation flagged abusive is taken over; assign it instead",
                 ));
             }
             if t.assignee_id == Some(actor.user_id) {
                 return Err(ServiceError::conflict(
-                    "already_owner",
+                    ErrorCode::AlreadyOwner,
                     "you already own this ticket",
                 ));
             }

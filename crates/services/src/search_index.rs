@@ -300,9 +300,9 @@ impl Search {
     }
 }
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> ServiceError {
+pub(crate) fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ServiceError {
     tracing::error!(error = %e, "search index failure");
-    ServiceError::Internal(e.to_string())
+    ServiceError::internal(e)
 }
 
 fn article_doc(a: &ArticleRow, tags: Vec<String>) -> ArticleDoc {

@@ -5,6 +5,7 @@
 //! score of its customers' messages, the tone review of its replies, the service-level
 //! clocks computed from its event log — only without a round trip per row.
 
+use crate::ErrorCode;
 use crate::people::{NewAgent, NewOrganization, NewTeam};
 use crate::service_levels::{sla_event, ts};
 use crate::{Actor, Result, ServiceError, Services};
@@ -759,7 +760,7 @@ impl Services {
         let ids = self.store.seed_ids().await?;
         if ids.ticket > 0 || ids.user > 0 {
             return Err(ServiceError::conflict(
-                "not_empty",
+                ErrorCode::NotEmpty,
                 "seed writes into an empty help desk: give it a new --data-dir or database",
             ));
         }
@@ -966,10 +967,10 @@ impl Services {
         }
         for h in handles {
             h.join()
-                .map_err(|_| ServiceError::Internal("a seed generator thread panicked".into()))?;
+                .map_err(|_| ServiceError::internal("a seed generator thread panicked"))?;
         }
         if written != total {
-            return Err(ServiceError::Internal(format!(
+            return Err(ServiceError::internal(format!(
                 "wrote {written} of {total} tickets"
             )));
         }

@@ -2,6 +2,7 @@
 //! clocks computed from its event log, the promise the customer sees, explicit promises,
 //! and the sweep that warns owners and escalates breaches exactly once.
 
+use crate::ErrorCode;
 use crate::snapshot::Snapshot;
 use crate::views::rfc3339;
 use crate::{Actor, Result, ServiceError, Services};
@@ -169,12 +170,16 @@ impl Services {
             return Err(ServiceError::forbidden("only admins change service levels"));
         }
         let spec: PolicyBookSpec = serde_json::from_value(spec).map_err(|e| {
-            ServiceError::invalid("service_levels", "invalid_service_levels", e.to_string())
+            ServiceError::invalid(
+                "service_levels",
+                ErrorCode::InvalidServiceLevels,
+                e.to_string(),
+            )
         })?;
         let book = PolicyBook::new(spec.clone()).map_err(|e| {
             ServiceError::Invalid(heard_domain::Invalid {
                 field: Some("service_levels"),
-                code: "invalid_service_levels",
+                code: ErrorCode::InvalidServiceLevels,
                 message: format!("{}: {e}", e.field()),
             })
         })?;
@@ -267,7 +272,7 @@ impl Services {
         let due: Timestamp = input.due_at.parse().map_err(|_| {
             ServiceError::invalid(
                 "due_at",
-                "invalid_due_at",
+                ErrorCode::InvalidDueAt,
                 "due_at is an RFC 3339 instant, e.g. 2026-11-26T15:00:00Z",
             )
         })?;
@@ -279,7 +284,7 @@ impl Services {
         if note.as_ref().is_some_and(|n| n.chars().count() > 500) {
             return Err(ServiceError::invalid(
                 "note",
-                "note_too_long",
+                ErrorCode::NoteTooLong,
                 "a promise note has at most 500 characters",
             ));
         }
@@ -290,13 +295,13 @@ impl Services {
             if due_ms <= now {
                 return Err(ServiceError::invalid(
                     "due_at",
-                    "promise_in_past",
+                    ErrorCode::PromiseInPast,
                     "a promise must be in the future",
                 ));
             }
             if !t.status.parse::<heard_domain::Status>()?.is_open() {
                 return Err(ServiceError::conflict(
-                    "ticket_not_open",
+                    ErrorCode::TicketNotOpen,
                     "promises are made on open tickets",
                 ));
             }
@@ -424,7 +429,7 @@ impl Services {
         if !(1..=366).contains(&days) {
             return Err(ServiceError::invalid(
                 "days",
-                "invalid_days",
+                ErrorCode::InvalidDays,
                 "days is between 1 and 366",
             ));
         }
@@ -460,16 +465,17 @@ impl Services {
         if !actor.may_configure() {
             return Err(ServiceError::forbidden("only admins change calendars"));
         }
-        let holidays = heard_sla::parse_ical_holidays(ics)
-            .map_err(|e| ServiceError::invalid("body", "invalid_icalendar", e.to_string()))?;
+        let holidays = heard_sla::parse_ical_holidays(ics).map_err(|e| {
+            ServiceError::invalid("body", ErrorCode::InvalidIcalendar, e.to_string())
+        })?;
         let mut spec = self.policy_book().await?.spec().clone();
-        let cal = spec
-            .calendars
-            .get(calendar)
-            .ok_or(ServiceError::not_found("calendar", "calendar_not_found"))?;
-        let merged = cal
-            .with_holidays(holidays)
-            .map_err(|e| ServiceError::invalid("body", "invalid_icalendar", e.to_string()))?;
+        let cal = spec.calendars.get(calendar).ok_or(ServiceError::not_found(
+            "calendar",
+            ErrorCode::CalendarNotFound,
+        ))?;
+        let merged = cal.with_holidays(holidays).map_err(|e| {
+            ServiceError::invalid("body", ErrorCode::InvalidIcalendar, e.to_string())
+        })?;
         spec.calendars.insert(calendar.to_string(), merged);
         self.set_service_levels(actor, serde_json::to_value(&spec).unwrap_or_default())
             .await

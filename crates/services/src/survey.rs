@@ -2,6 +2,7 @@
 //! recovery task that supervisors are notified of and complete with a note of what they
 //! did to make it right. Satisfaction per team and agent comes from the same table.
 
+use crate::ErrorCode;
 use crate::tickets::{ATTEMPTS, Change, back_off, event};
 use crate::views::{TicketDetail, rfc3339};
 use crate::{Actor, Result, ServiceError, Services};
@@ -130,7 +131,7 @@ impl Services {
                 Status::Resolved | Status::Closed
             ) {
                 return Err(ServiceError::conflict(
-                    "not_resolved",
+                    ErrorCode::NotResolved,
                     "a request is rated once it is resolved",
                 ));
             }
@@ -190,7 +191,11 @@ impl Services {
         let t = self.visible_ticket(actor, id).await?;
         supervisors_only(actor)?;
         let note = optional_text(Some(&input.note), "note", 2000)?.ok_or_else(|| {
-            ServiceError::invalid("note", "missing_note", "say what was done to make it right")
+            ServiceError::invalid(
+                "note",
+                ErrorCode::MissingNote,
+                "say what was done to make it right",
+            )
         })?;
         for attempt in 0..ATTEMPTS {
             back_off(attempt).await;
@@ -212,7 +217,7 @@ impl Services {
                 Err(StoreError::Stale) => continue,
                 Ok(false) => {
                     return Err(ServiceError::conflict(
-                        "no_recovery_open",
+                        ErrorCode::NoRecoveryOpen,
                         "this ticket has no open recovery task",
                     ));
                 }
@@ -255,7 +260,7 @@ impl Services {
         if !(1..=366).contains(&days) {
             return Err(ServiceError::invalid(
                 "days",
-                "invalid_days",
+                ErrorCode::InvalidDays,
                 "days is between 1 and 366",
             ));
         }

@@ -1,5 +1,6 @@
 //! Ticket use cases: open, read, list, change, reply, note, escalate, attach.
 
+use crate::ErrorCode;
 use crate::auth::sha256_hex;
 use crate::opening::{Opening, OpeningPlan, plan_opening};
 use crate::snapshot::Snapshot;
@@ -237,7 +238,7 @@ fn clean_html(html: Option<&str>) -> Result<Option<String>> {
         None => Ok(None),
         Some(h) if h.len() > 1_000_000 => Err(ServiceError::invalid(
             "body_html",
-            "body_too_long",
+            ErrorCode::BodyTooLong,
             "HTML bodies are limited to 1 MB",
         )),
         Some(h) => Ok(Some(ammonia::clean(h))),
@@ -262,7 +263,7 @@ pub(crate) async fn back_off(attempt: usize) {
 impl Services {
     /// The ticket if `actor` may see it; otherwise exactly what a missing ticket gives.
     pub async fn visible_ticket(&self, actor: &Actor, id: i64) -> Result<TicketRow> {
-        let hidden = || ServiceError::not_found("ticket", "ticket_not_found");
+        let hidden = || ServiceError::not_found("ticket", ErrorCode::TicketNotFound);
         let t = self.store.ticket(id).await?.ok_or_else(hidden)?;
         if actor.can_see_ticket(&facts(&t, Vec::new())) {
             return Ok(t);
@@ -287,7 +288,7 @@ impl Services {
             Some(u) if u.role != "customer" && u.active => Ok(u),
             _ => Err(ServiceError::invalid(
                 field,
-                "agent_not_found",
+                ErrorCode::AgentNotFound,
                 format!("agent {id} does not exist or is inactive"),
             )),
         }
@@ -315,7 +316,7 @@ impl Services {
             Some(k) if k.is_empty() || k.len() > 200 => {
                 return Err(ServiceError::invalid(
                     "Idempotency-Key",
-                    "invalid_idempotency_key",
+                    ErrorCode::InvalidIdempotencyKey,
                     "an Idempotency-Key has 1 to 200 characters",
                 ));
             }
@@ -330,7 +331,7 @@ impl Services {
                     _ => {
                         return Err(ServiceError::invalid(
                             "requester_id",
-                            "customer_not_found",
+                            ErrorCode::CustomerNotFound,
                             format!("customer {id} does not exist"),
                         ));
                     }
@@ -348,7 +349,7 @@ impl Services {
                 (None, None) => {
                     return Err(ServiceError::invalid(
                         "requester_email",
-                        "missing_requester",
+                        ErrorCode::MissingRequester,
                         "staff opening a ticket name the customer: requester_email or requester_id",
                     ));
                 }
@@ -454,7 +455,7 @@ impl Services {
                 same_request: false,
                 ..
             } => Err(ServiceError::conflict(
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was already used for a different request",
             )),
         }
@@ -776,7 +777,7 @@ impl Services {
             Some(_) => {
                 return Err(ServiceError::invalid(
                     "order",
-                    "invalid_order",
+                    ErrorCode::InvalidOrder,
                     "order is newest or due",
                 ));
             }
@@ -789,7 +790,7 @@ impl Services {
                     .ok_or_else(|| {
                         ServiceError::invalid(
                             "cursor",
-                            "invalid_cursor",
+                            ErrorCode::InvalidCursor,
                             "pass the next_cursor of the previous page",
                         )
                     })?,
@@ -1123,7 +1124,7 @@ impl Services {
                     (false, MessageKind::Public) => from.after_customer_message()?,
                     (true, MessageKind::Public) => {
                         if from == Status::Closed {
-                            return Err(ServiceError::conflict("ticket_closed", "this ticket is closed; open a follow-up instead"));
+                            return Err(ServiceError::conflict(ErrorCode::TicketClosed, "this ticket is closed; open a follow-up instead"));
                         }
                         from.after_agent_reply()
                     }
@@ -1170,12 +1171,12 @@ impl Services {
                 Ok(c)
             })
             .await?
-            .ok_or_else(|| ServiceError::Internal("message id missing".into()))?;
+            .ok_or_else(|| ServiceError::internal("message id missing"))?;
         self.store
             .message(message_id)
             .await?
             .map(|m| MessageView::new(m, actor.is_staff()))
-            .ok_or_else(|| ServiceError::Internal("message vanished".into()))
+            .ok_or_else(|| ServiceError::internal("message vanished"))
     }
 
     /// Hands a ticket to another tier or team with a reason and a hand-off note, so the
@@ -1200,12 +1201,12 @@ impl Services {
             }
             let reason = input.reason.trim();
             if reason.is_empty() || reason.chars().count() > 500 {
-                return Err(ServiceError::invalid("reason", "missing_reason", "say in up to 500 characters why this needs someone else"));
+                return Err(ServiceError::invalid("reason", ErrorCode::MissingReason, "say in up to 500 characters why this needs someone else"));
             }
             let note = heard_domain::handoff::note(&input.handoff_note, &t.subject)?;
             let status = parse_status(&t.status)?;
             if !status.is_open() {
-                return Err(ServiceError::conflict("ticket_not_open", format!("a {status} ticket cannot be escalated")));
+                return Err(ServiceError::conflict(ErrorCode::TicketNotOpen, format!("a {status} ticket cannot be escalated")));
             }
             let to_tier = match input.to_tier {
                 Some(n) => heard_domain::Tier::new(n).map_err(|e| Invalid { field: Some("to_tier"), ..e })?.get() as i64,
@@ -1214,7 +1215,7 @@ impl Services {
             };
             let to_team = input.to_team_id.or(t.team_id);
             if to_team == t.team_id && to_tier == t.tier && input.to_assignee_id.is_none() {
-                return Err(ServiceError::invalid("to_tier", "nowhere_to_escalate", "name another team, tier or agent to hand this ticket to"));
+                return Err(ServiceError::invalid("to_tier", ErrorCode::NowhereToEscalate, "name another team, tier or agent to hand this ticket to"));
             }
             let mut c = Change::of(t);
             c.state.team_id = to_team;
@@ -1256,7 +1257,7 @@ impl Services {
     pub async fn ticket_events(&self, actor: &Actor, id: i64) -> Result<Vec<EventView>> {
         self.visible_ticket(actor, id).await?;
         if !actor.is_staff() {
-            return Err(ServiceError::not_found("ticket", "ticket_not_found"));
+            return Err(ServiceError::not_found("ticket", ErrorCode::TicketNotFound));
         }
         Ok(self
             .store
@@ -1280,14 +1281,14 @@ impl Services {
         if bytes.is_empty() {
             return Err(ServiceError::invalid(
                 "body",
-                "empty_attachment",
+                ErrorCode::EmptyAttachment,
                 "the file is empty",
             ));
         }
         if bytes.len() > MAX_ATTACHMENT_BYTES {
             return Err(ServiceError::invalid(
                 "body",
-                "attachment_too_large",
+                ErrorCode::AttachmentTooLarge,
                 "attachments are limited to 10 MB",
             ));
         }
@@ -1322,7 +1323,7 @@ impl Services {
             .store
             .attachment(attachment_id)
             .await?
-            .ok_or_else(|| ServiceError::Internal("attachment vanished".into()))?;
+            .ok_or_else(|| ServiceError::internal("attachment vanished"))?;
         Ok(row.into())
     }
 
@@ -1332,7 +1333,7 @@ impl Services {
         actor: &Actor,
         attachment_id: i64,
     ) -> Result<(AttachmentView, Vec<u8>)> {
-        let not_found = || ServiceError::not_found("attachment", "attachment_not_found");
+        let not_found = || ServiceError::not_found("attachment", ErrorCode::AttachmentNotFound);
         let row = self
             .store
             .attachment(attachment_id)

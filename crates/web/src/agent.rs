@@ -14,6 +14,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use heard_domain::Invalid;
 use heard_language::{Audience, Checklist, KnownFact, ToneContext, ToneReview, review_tone};
+use heard_services::ErrorCode;
 use heard_services::ServiceError;
 use heard_services::service_levels::NewPromise;
 use heard_services::tickets::{Escalation, NewReply, TicketPatch};
@@ -610,7 +611,7 @@ fn optional_number(raw: &str, field: &'static str) -> PageResult<Option<i64>> {
     raw.trim().parse().map(Some).map_err(|_| {
         PageError::from(ServiceError::Invalid(Invalid::new(
             field,
-            "invalid_number",
+            ErrorCode::InvalidNumber,
             "choose one of the listed options",
         )))
     })

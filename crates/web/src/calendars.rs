@@ -13,6 +13,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use heard_services::ErrorCode;
 use heard_services::ServiceError;
 use heard_sla::{BusinessCalendar, CalendarSpec, Holiday, Weekday, WeeklyPeriod};
 
@@ -253,7 +254,7 @@ pub async fn save_calendar(
     let Some(current) = spec.calendars.get(&name) else {
         return Err(PageError::from(ServiceError::not_found(
             "calendar",
-            "calendar_not_found",
+            ErrorCode::CalendarNotFound,
         )));
     };
     let mut f = FormState::new(format!("cal-{name}"), &v);

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use heard_domain::Invalid;
+use heard_services::ErrorCode;
 use heard_services::ServiceError;
 use heard_services::diagnosis::{DiagnosisInput, ProblemPatch, ProblemQuery, ProblemView};
 use serde::Deserialize;
@@ -58,7 +59,7 @@ pub async fn diagnose(
         raw => Some(raw.parse::<i64>().map_err(|_| {
             PageError::from(ServiceError::Invalid(Invalid::new(
                 "problem_id",
-                "invalid_number",
+                ErrorCode::InvalidNumber,
                 "choose one of the listed problems",
             )))
             .back_to(&back)

@@ -8,6 +8,7 @@ use crate::session::Viewer;
 use axum::Form;
 use axum::extract::{Path, State};
 use heard_domain::Invalid;
+use heard_services::ErrorCode;
 use heard_services::ServiceError;
 use heard_services::routing::{HandOver, NewCollaborator, TakeOver};
 use serde::Deserialize;
@@ -16,7 +17,7 @@ fn colleague(raw: &str, field: &'static str, back: &str) -> PageResult<i64> {
     raw.trim().parse().map_err(|_| {
         PageError::from(ServiceError::Invalid(Invalid::new(
             field,
-            "invalid_number",
+            ErrorCode::InvalidNumber,
             "choose a colleague from the list",
         )))
         .back_to(back)

@@ -7,6 +7,7 @@ use crate::session::Viewer;
 use axum::Form;
 use axum::extract::{Path, State};
 use heard_domain::Invalid;
+use heard_services::ErrorCode;
 use heard_services::ServiceError;
 use heard_services::merge::MergeRequest;
 use serde::Deserialize;
@@ -36,7 +37,7 @@ pub async fn merge(
         .map_err(|_| {
             PageError::from(ServiceError::Invalid(Invalid::new(
                 "into_ticket_id",
-                "invalid_number",
+                ErrorCode::InvalidNumber,
                 "give the number of the ticket to merge into, e.g. 42",
             )))
             .back_to(&back)

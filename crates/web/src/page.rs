@@ -155,29 +155,24 @@ impl IntoResponse for PageError {
                 None,
             ),
             PageError::Service { error, back } => {
-                let (status, heading, message) = match &error {
+                let status = StatusCode::from_u16(error.status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let (heading, message) = match &error {
                     ServiceError::NotFound { what, .. } => (
-                        StatusCode::NOT_FOUND,
                         "Not found",
                         format!("That {what} does not exist, or it is not yours to see."),
                     ),
-                    ServiceError::Invalid(i) => (
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "Please check what you entered",
-                        i.message.clone(),
-                    ),
-                    ServiceError::Forbidden { message } => {
-                        (StatusCode::FORBIDDEN, "Not allowed", message.clone())
-                    }
+                    ServiceError::Invalid(i) => ("Please check what you entered", i.message.clone()),
+                    ServiceError::Forbidden { message } => ("Not allowed", message.clone()),
                     ServiceError::Conflict { message, .. } => {
-                        (StatusCode::CONFLICT, "That did not go through", message.clone())
+                        ("That did not go through", message.clone())
                     }
                     ServiceError::Unauthenticated => {
                         return Redirect::to("/signin").into_response();
                     }
                     ServiceError::Throttled { retry_after_secs } => {
                         let mut r = problem(
-                            StatusCode::TOO_MANY_REQUESTS,
+                            status,
                             "Please wait a moment",
                             format!("There were too many attempts from here or for this account. Please try again in {retry_after_secs} seconds."),
                             back,
@@ -186,11 +181,13 @@ impl IntoResponse for PageError {
                             .insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
                         return r;
                     }
-                    ServiceError::Internal(_) => (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Something went wrong",
-                        "Something went wrong on our side; it has been logged. Please try again in a moment.".into(),
-                    ),
+                    ServiceError::Internal(cause) => {
+                        tracing::error!(error = %cause, cause = ?cause, "a page failed on our side");
+                        (
+                            "Something went wrong",
+                            "Something went wrong on our side; it has been logged. Please try again in a moment.".into(),
+                        )
+                    }
                 };
                 problem(status, heading, message, back)
             }

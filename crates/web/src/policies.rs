@@ -13,6 +13,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use heard_services::ErrorCode;
 use heard_services::ServiceError;
 use heard_sla::{Conditions, PolicyBook, PolicyBookSpec, Priority, SlaPolicy, TargetKind, Targets};
 
@@ -277,7 +278,7 @@ pub(crate) async fn store_spec(
     spec: &PolicyBookSpec,
     f: &mut FormState,
 ) -> PageResult<bool> {
-    let value = serde_json::to_value(spec).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let value = serde_json::to_value(spec).map_err(ServiceError::internal)?;
     match s.services.set_service_levels(&viewer.actor, value).await {
         Ok(_) => Ok(true),
         Err(e) => {
@@ -317,7 +318,7 @@ pub async fn save_policy(
             _ => {
                 return Err(PageError::from(ServiceError::not_found(
                     "policy",
-                    "policy_not_found",
+                    ErrorCode::PolicyNotFound,
                 )));
             }
         },
@@ -438,7 +439,7 @@ pub async fn remove_policy(
     if index >= spec.policies.len() {
         return Err(PageError::from(ServiceError::not_found(
             "policy",
-            "policy_not_found",
+            ErrorCode::PolicyNotFound,
         )));
     }
     let mut f = FormState::new(format!("policy-{index}"), &v);

@@ -12,6 +12,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use heard_domain::Invalid;
+use heard_services::ErrorCode;
 use heard_services::ServiceError;
 use heard_services::tickets::{CreateTicket, NewReply, TicketQuery};
 use heard_services::timeline::HistoryEntry;
@@ -351,7 +352,7 @@ pub async fn read_multipart(mut mp: Multipart) -> PageResult<Posted> {
     let bad = |m: String| {
         PageError::from(ServiceError::Invalid(Invalid::new(
             "file",
-            "invalid_form",
+            ErrorCode::InvalidForm,
             m,
         )))
     };
@@ -401,7 +402,7 @@ pub async fn reply(
     if body.is_empty() && posted.file.is_none() {
         return Err(PageError::from(ServiceError::Invalid(Invalid::new(
             "body",
-            "empty_reply",
+            ErrorCode::EmptyReply,
             "Write a message or choose a file to attach.",
         )))
         .back_to(&back));

@@ -13,7 +13,7 @@ mod viewers;
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::State;
-use axum::http::StatusCode;
+use heard_services::ErrorCode;
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -34,8 +34,7 @@ pub async fn health(State(state): State<AppState>) -> Result<&'static str, ApiEr
     state.services.ping().await.map_err(|e| {
         tracing::error!(error = %e, "health check failed");
         ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
+            ErrorCode::DatabaseUnavailable,
             "the database does not answer",
         )
     })?;

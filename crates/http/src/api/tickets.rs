@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use heard_services::ErrorCode;
 use heard_services::tickets::*;
 use heard_services::views::*;
 use serde::Deserialize;
@@ -39,8 +40,7 @@ async fn create_ticket(
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(v.to_str().map_err(|_| {
             ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_idempotency_key",
+                ErrorCode::InvalidIdempotencyKey,
                 "the Idempotency-Key must be printable ASCII",
             )
             .field("Idempotency-Key")
@@ -167,8 +167,7 @@ async fn upload_attachment(
 ) -> Result<(StatusCode, Json<AttachmentView>), ApiError> {
     let body = body.map_err(|_| {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "attachment_too_large",
+            ErrorCode::AttachmentTooLarge,
             "attachments are limited to 10 MB",
         )
         .field("body")

@@ -2,6 +2,7 @@
 //! sanitised HTML, readable slugs, imports, and a resolved ticket turned into a draft.
 
 use super::{Contact, FeedbackCounts, contact, parse_locale, session_key, text_field};
+use crate::ErrorCode;
 use crate::views::rfc3339;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_search::Visibility;
@@ -157,7 +158,7 @@ fn parse_visibility(v: &str) -> Result<String> {
         .ok_or_else(|| {
             ServiceError::invalid(
                 "visibility",
-                "invalid_visibility",
+                ErrorCode::InvalidVisibility,
                 "visibility is public, internal or draft",
             )
         })
@@ -176,7 +177,7 @@ fn parse_slug(v: &str) -> Result<String> {
     } else {
         Err(ServiceError::invalid(
             "slug",
-            "invalid_slug",
+            ErrorCode::InvalidSlug,
             "a slug has lower-case letters, digits and single dashes, and is not only digits",
         ))
     }
@@ -186,7 +187,7 @@ fn parse_tags(tags: &[String]) -> Result<Vec<String>> {
     if tags.len() > 30 {
         return Err(ServiceError::invalid(
             "tags",
-            "too_many_tags",
+            ErrorCode::TooManyTags,
             "at most 30 tags",
         ));
     }
@@ -196,7 +197,7 @@ fn parse_tags(tags: &[String]) -> Result<Vec<String>> {
         if t.is_empty() || t.len() > 60 {
             return Err(ServiceError::invalid(
                 "tags",
-                "invalid_tag",
+                ErrorCode::InvalidTag,
                 "a tag has 1 to 60 characters",
             ));
         }
@@ -216,7 +217,7 @@ fn parse_category(c: &str) -> Result<String> {
     if c.len() > 300 || parts.len() > 8 {
         return Err(ServiceError::invalid(
             "category",
-            "invalid_category",
+            ErrorCode::InvalidCategory,
             "a category path has at most 8 levels and 300 bytes",
         ));
     }
@@ -358,7 +359,7 @@ impl Services {
             }
         }
         Err(ServiceError::conflict(
-            "slug_taken",
+            ErrorCode::SlugTaken,
             "no free slug for this title; give one",
         ))
     }
@@ -375,7 +376,10 @@ impl Services {
         };
         match row {
             Some(a) if readable(actor).contains(&a.visibility.as_str()) => Ok(a),
-            _ => Err(ServiceError::not_found("article", "article_not_found")),
+            _ => Err(ServiceError::not_found(
+                "article",
+                ErrorCode::ArticleNotFound,
+            )),
         }
     }
 
@@ -419,7 +423,7 @@ impl Services {
                 if self.store.slug_taken(&s).await? {
                     return Err(ServiceError::Invalid(heard_domain::Invalid::new(
                         "slug",
-                        "slug_taken",
+                        ErrorCode::SlugTaken,
                         "another article has this slug",
                     )));
                 }
@@ -503,7 +507,7 @@ impl Services {
             && v != a.version
         {
             return Err(ServiceError::conflict(
-                "edit_conflict",
+                ErrorCode::EditConflict,
                 format!(
                     "the article is at version {}, not {v}; reload it",
                     a.version
@@ -539,7 +543,7 @@ impl Services {
             {
                 return Err(ServiceError::invalid(
                     "slug",
-                    "slug_taken",
+                    ErrorCode::SlugTaken,
                     "another article has this slug",
                 ));
             }
@@ -570,7 +574,7 @@ impl Services {
             Err(StoreError::Duplicate(_)) => {
                 return Err(ServiceError::invalid(
                     "slug",
-                    "slug_taken",
+                    ErrorCode::SlugTaken,
                     "another article has this slug",
                 ));
             }
@@ -627,7 +631,9 @@ impl Services {
             .await?
             .into_iter()
             .find(|v| v.version == version)
-            .ok_or_else(|| ServiceError::not_found("article version", "version_not_found"))?;
+            .ok_or_else(|| {
+                ServiceError::not_found("article version", ErrorCode::VersionNotFound)
+            })?;
         let c = ArticleContent {
             slug: old.slug,
             title: old.title,
@@ -672,7 +678,7 @@ impl Services {
         let t = self.visible_ticket(actor, ticket_id).await?;
         if !matches!(t.status.as_str(), "resolved" | "closed") {
             return Err(ServiceError::conflict(
-                "ticket_not_resolved",
+                ErrorCode::TicketNotResolved,
                 "only a resolved or closed ticket becomes an article",
             ));
         }

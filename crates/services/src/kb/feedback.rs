@@ -2,6 +2,7 @@
 //! (deflection), and the reports made of them: deflection and the knowledge gaps.
 
 use super::{Contact, contact, session_key, text_field};
+use crate::ErrorCode;
 use crate::views::rfc3339;
 use crate::{Actor, Result, ServiceError, Services};
 use serde::{Deserialize, Serialize};
@@ -116,7 +117,7 @@ fn since(days: Option<i64>, now: i64) -> Result<i64> {
     if !(1..=365).contains(&days) {
         return Err(ServiceError::invalid(
             "days",
-            "invalid_days",
+            ErrorCode::InvalidDays,
             "days must be between 1 and 365",
         ));
     }
@@ -160,14 +161,18 @@ impl Services {
     /// Records a step of a self-service visit.
     pub async fn record_deflection(&self, actor: Option<&Actor>, e: DeflectionEvent) -> Result<()> {
         let session = session_key(Some(&e.session))?.ok_or_else(|| {
-            ServiceError::invalid("session", "missing_session", "session must not be empty")
+            ServiceError::invalid(
+                "session",
+                ErrorCode::MissingSession,
+                "session must not be empty",
+            )
         })?;
         let kind = match e.event.as_str() {
             k @ ("shown" | "opened" | "abandoned" | "submitted") => k,
             _ => {
                 return Err(ServiceError::invalid(
                     "event",
-                    "invalid_event",
+                    ErrorCode::InvalidEvent,
                     "event is shown, opened, abandoned or submitted",
                 ));
             }
@@ -176,12 +181,16 @@ impl Services {
             self.readable_article(actor, &id.to_string())
                 .await
                 .map_err(|_| {
-                    ServiceError::invalid("article_id", "article_not_found", "no such article")
+                    ServiceError::invalid(
+                        "article_id",
+                        ErrorCode::ArticleNotFound,
+                        "no such article",
+                    )
                 })?;
         } else if matches!(kind, "shown" | "opened") {
             return Err(ServiceError::invalid(
                 "article_id",
-                "missing_article",
+                ErrorCode::MissingArticle,
                 "shown and opened name the article",
             ));
         }
@@ -189,21 +198,21 @@ impl Services {
             ("submitted", Some(t)) => {
                 let a = actor.ok_or(ServiceError::Unauthenticated)?;
                 self.visible_ticket(a, t).await.map_err(|_| {
-                    ServiceError::invalid("ticket_id", "ticket_not_found", "no such ticket")
+                    ServiceError::invalid("ticket_id", ErrorCode::TicketNotFound, "no such ticket")
                 })?;
                 Some(t)
             }
             ("submitted", None) => {
                 return Err(ServiceError::invalid(
                     "ticket_id",
-                    "missing_ticket",
+                    ErrorCode::MissingTicket,
                     "submitted names the ticket that was written",
                 ));
             }
             (_, Some(_)) => {
                 return Err(ServiceError::invalid(
                     "ticket_id",
-                    "unexpected_ticket",
+                    ErrorCode::UnexpectedTicket,
                     "only submitted names a ticket",
                 ));
             }

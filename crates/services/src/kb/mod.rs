@@ -11,6 +11,7 @@ pub use articles::*;
 pub use feedback::*;
 pub use search::*;
 
+use crate::ErrorCode;
 use crate::{Result, ServiceError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -40,14 +41,14 @@ fn text_field(value: &str, field: &'static str, max: usize, required: bool) -> R
     if required && v.is_empty() {
         return Err(ServiceError::invalid(
             field,
-            "missing_field",
+            ErrorCode::MissingField,
             format!("{field} must not be empty"),
         ));
     }
     if v.len() > max {
         return Err(ServiceError::invalid(
             field,
-            "too_long",
+            ErrorCode::TooLong,
             format!("{field} is limited to {max} bytes"),
         ));
     }
@@ -62,7 +63,7 @@ fn session_key(s: Option<&str>) -> Result<Option<String>> {
         }
         Some(_) => Err(ServiceError::invalid(
             "session",
-            "invalid_session",
+            ErrorCode::InvalidSession,
             "a session key has 1 to 100 visible ASCII characters",
         )),
     }
@@ -79,7 +80,7 @@ fn parse_locale(v: &str) -> Result<String> {
     } else {
         Err(ServiceError::invalid(
             "locale",
-            "invalid_locale",
+            ErrorCode::InvalidLocale,
             "locale is a language tag such as en or pt-BR",
         ))
     }

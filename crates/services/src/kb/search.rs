@@ -2,6 +2,7 @@
 //! customer writes, and ticket search with the caller's access rules inside the query.
 
 use super::{Contact, contact, parse_locale, session_key};
+use crate::ErrorCode;
 use crate::search_index::internal;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::Role;
@@ -76,14 +77,14 @@ fn search_text(q: Option<&str>) -> Result<String> {
     if q.is_empty() {
         return Err(ServiceError::invalid(
             "q",
-            "missing_query",
+            ErrorCode::MissingQuery,
             "say what to look for in q",
         ));
     }
     if q.len() > 2000 {
         return Err(ServiceError::invalid(
             "q",
-            "query_too_long",
+            ErrorCode::QueryTooLong,
             "q is limited to 2000 bytes",
         ));
     }
@@ -96,10 +97,17 @@ fn result_limit(limit: Option<usize>, default: usize) -> Result<usize> {
         Some(n) if (1..=50).contains(&n) => Ok(n),
         Some(_) => Err(ServiceError::invalid(
             "limit",
-            "invalid_limit",
+            ErrorCode::InvalidLimit,
             "limit must be between 1 and 50",
         )),
     }
+}
+
+struct ArticleAsk {
+    text: String,
+    limit: usize,
+    filter: ArticleFilter,
+    session: Option<String>,
 }
 
 impl Services {
@@ -109,6 +117,24 @@ impl Services {
             Some(a) if a.is_staff() => ArticleFilter::staff(locale.as_deref()),
             _ => ArticleFilter::public(locale.as_deref()),
         })
+    }
+
+    /// What a search and a suggestion both start from: the checked query, limit, filter
+    /// and session, with this process's index caught up with the database.
+    async fn article_ask(
+        &self,
+        actor: Option<&Actor>,
+        q: SearchQuery,
+        default_limit: usize,
+    ) -> Result<ArticleAsk> {
+        let ask = ArticleAsk {
+            text: search_text(q.q.as_deref())?,
+            limit: result_limit(q.limit, default_limit)?,
+            filter: self.article_filter(actor, q.locale.as_deref())?,
+            session: session_key(q.session.as_deref())?,
+        };
+        self.search.try_sync(&self.store).await?;
+        Ok(ask)
     }
 
     fn hits_view(hits: Vec<heard_search::ArticleHit>) -> Vec<ArticleHitView> {
@@ -130,11 +156,12 @@ impl Services {
         actor: Option<&Actor>,
         q: SearchQuery,
     ) -> Result<ArticleResults> {
-        let text = search_text(q.q.as_deref())?;
-        let limit = result_limit(q.limit, 10)?;
-        let filter = self.article_filter(actor, q.locale.as_deref())?;
-        let session = session_key(q.session.as_deref())?;
-        self.search.try_sync(&self.store).await?;
+        let ArticleAsk {
+            text,
+            limit,
+            filter,
+            session,
+        } = self.article_ask(actor, q, 10).await?;
         let found = self
             .search
             .index()
@@ -169,11 +196,12 @@ impl Services {
         actor: Option<&Actor>,
         q: SearchQuery,
     ) -> Result<ArticleResults> {
-        let text = search_text(q.q.as_deref())?;
-        let limit = result_limit(q.limit, 5)?;
-        let filter = self.article_filter(actor, q.locale.as_deref())?;
-        let session = session_key(q.session.as_deref())?;
-        self.search.try_sync(&self.store).await?;
+        let ArticleAsk {
+            text,
+            limit,
+            filter,
+            session,
+        } = self.article_ask(actor, q, 5).await?;
         let found = self
             .search
             .index()
