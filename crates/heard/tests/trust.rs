@@ -268,18 +268,23 @@ async fn sign_up_answers_alike_for_new_and_taken_addresses_and_tells_the_owner()
         .find(|o| o["name"] == "Private Co")
         .unwrap()["id"]
         .clone();
+    let newbie = customer_by_email(&w, "newbie@private.test").await;
+    assert_eq!(newbie["organization_id"], private);
+}
+
+/// A customer's profile as an admin sees it, found by e-mail address.
+async fn customer_by_email(w: &World, email: &str) -> Value {
     let (_, customers) = w
         .app
         .get("/api/v1/customers?limit=200", &w.admin.token)
         .await;
-    let newbie = customers["items"]
+    customers["items"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["email"] == "newbie@private.test")
-        .unwrap()
-        .clone();
-    assert_eq!(newbie["organization_id"], private);
+        .find(|c| c["email"] == email)
+        .unwrap_or_else(|| panic!("no customer {email}"))
+        .clone()
 }
 
 #[tokio::test]
@@ -288,17 +293,7 @@ async fn without_mail_a_sign_up_joins_no_organization_by_its_unproven_domain() {
     let (status, _, session) = sign_up(&w.app, "mole@sharing.test", "a password I chose").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(session.is_some(), "signed in at once");
-    let (_, customers) = w
-        .app
-        .get("/api/v1/customers?limit=200", &w.admin.token)
-        .await;
-    let mole = customers["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["email"] == "mole@sharing.test")
-        .unwrap()
-        .clone();
+    let mole = customer_by_email(&w, "mole@sharing.test").await;
     assert_eq!(mole["organization_id"], Value::Null, "{mole}");
     // With no owner to tell instead, a taken address is refused as before.
     let (status, body, session) = sign_up(&w.app, &w.c1.email, "a password I chose").await;
