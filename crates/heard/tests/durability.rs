@@ -22,14 +22,18 @@ fn serve(app: &TestApp) -> (Child, String) {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
-    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for line in lines {
-        let line = line.unwrap();
-        if let Some(url) = line.strip_prefix("heard listening on ") {
-            return (child, url.trim().to_string());
+    let base = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| Some(line.strip_prefix("heard listening on ")?.trim().to_string()));
+    match base {
+        Some(base) => (child, base),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("heard serve printed no listening line");
         }
     }
-    panic!("heard serve printed no listening line");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
