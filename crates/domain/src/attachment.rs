@@ -1,6 +1,6 @@
 //! What an attached file may be called.
 
-use crate::Invalid;
+use crate::{ErrorCode, Invalid};
 
 /// Characters that reorder the text around them. In a file name they make
 /// `invoice_fdp.exe` look like `invoice_exe.pdf`, so they are dropped.
@@ -26,7 +26,7 @@ pub fn attachment_name(raw: &str) -> Result<String, Invalid> {
     if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) {
         return Err(Invalid::new(
             "file_name",
-            "invalid_file_name",
+            ErrorCode::InvalidFileName,
             "name the file in 1 to 255 characters",
         ));
     }

@@ -114,7 +114,7 @@ impl Services {
             })
             .await?;
         let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            .map_err(|e| ServiceError::internal(e.to_string()))?;
         mac.update(b"heard form token:");
         mac.update(payload.as_bytes());
         Ok(hex::encode(mac.finalize().into_bytes()))

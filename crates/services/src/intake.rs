@@ -3,6 +3,7 @@
 //! are the help desk's to set: a customer's request opens at normal priority, on the
 //! channel it came by, and is triaged by staff.
 
+use crate::ErrorCode;
 use crate::tickets::{ATTEMPTS, Change, CreateTicket, Written, back_off, event};
 use crate::views::TicketDetail;
 use crate::{Actor, Result, ServiceError, Services};
@@ -55,7 +56,7 @@ impl Services {
                 .store
                 .ticket(id)
                 .await?
-                .ok_or(ServiceError::not_found("ticket", "ticket_not_found"))?;
+                .ok_or(ServiceError::not_found("ticket", ErrorCode::TicketNotFound))?;
             let mut c = Change::of(&t);
             c.collaborator = Some(CollaboratorChange::Invite {
                 user_id: actor.user_id,
@@ -72,7 +73,7 @@ impl Services {
             }
         }
         Err(ServiceError::conflict(
-            "edit_conflict",
+            ErrorCode::EditConflict,
             "the ticket kept changing; open it again",
         ))
     }

@@ -39,9 +39,9 @@ const DEFAULT_BOOK: &str = r#"{
 /// The policy book stored as `raw` (the default until an admin stores one).
 pub(crate) fn parse_book(raw: Option<&str>) -> Result<Arc<PolicyBook>> {
     let spec: PolicyBookSpec = serde_json::from_str(raw.unwrap_or(DEFAULT_BOOK))
-        .map_err(|e| ServiceError::Internal(format!("stored policy book: {e}")))?;
+        .map_err(|e| ServiceError::internal(format!("stored policy book: {e}")))?;
     Ok(Arc::new(PolicyBook::new(spec).map_err(|e| {
-        ServiceError::Internal(format!("stored policy book: {e}"))
+        ServiceError::internal(format!("stored policy book: {e}"))
     })?))
 }
 

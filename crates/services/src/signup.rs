@@ -4,6 +4,7 @@
 //! address is used, so nobody can claim someone else's address (and, through its domain,
 //! a place in their organization) by signing up first.
 
+use crate::ErrorCode;
 use crate::auth::{NewSession, new_secret, sha256_hex};
 use crate::mail::{LINK_MS, LINK_WINDOW_MS, LINKS_PER_WINDOW};
 use crate::people::hash_blocking;
@@ -46,7 +47,7 @@ impl Services {
         let Some(out) = &self.mail else {
             if existing.is_some() {
                 return Err(ServiceError::conflict(
-                    "already_exists",
+                    ErrorCode::AlreadyExists,
                     "there is already an account with that e-mail address; sign in instead",
                 ));
             }

@@ -222,7 +222,7 @@ fn existing_team(snapshot: &Snapshot, id: i64, field: &'static str) -> Result<()
         Some(_) => Ok(()),
         None => Err(ServiceError::invalid(
             field,
-            "team_not_found",
+            ErrorCode::TeamNotFound,
             format!("team {id} does not exist"),
         )),
     }
@@ -602,7 +602,7 @@ impl Services {
         };
         // The same rule as a read: an opener who may not see where it went gets a 404.
         if !actor.can_see_ticket(&facts(&t, Vec::new())) {
-            return Err(ServiceError::not_found("ticket", "ticket_not_found"));
+            return Err(ServiceError::not_found("ticket", ErrorCode::TicketNotFound));
         }
         let staff = actor.is_staff();
         let (customer, tags) = if staff {
