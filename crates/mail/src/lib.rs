@@ -3,6 +3,13 @@
 //! and sent to one SMTP server (`smtp://host:port`, or `smtps://` / `?tls=required` for
 //! TLS). What to send and when to retry is decided by the services' outbox; this crate
 //! only says whether a failure is worth retrying.
+//!
+//! Mail that arrives is understood by [`inbound`] (bytes to facts, pure) and judged by
+//! [`intake`] (facts to a decision, pure); the services do the looking up and writing.
+
+pub mod inbound;
+pub mod intake;
+pub mod smtp_server;
 
 use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
