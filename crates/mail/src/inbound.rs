@@ -121,7 +121,7 @@ fn understand(message: &Message, raw: &[u8]) -> Option<InboundMail> {
     }
     let from = strict_from(message, raw).and_then(|a| {
         let address = a.address()?.trim().to_lowercase();
-        address.contains('@').then(|| Person {
+        (address.contains('@') && !address.contains(char::is_control)).then(|| Person {
             address,
             name: a
                 .name()
@@ -133,7 +133,7 @@ fn understand(message: &Message, raw: &[u8]) -> Option<InboundMail> {
     let html = message
         .body_html(0)
         .filter(|_| message.html_body_count() > 0 && is_real_html(message))
-        .map(|h| ammonia::clean(&h))
+        .map(|h| ammonia::clean(&without_nul(&h)))
         .filter(|h| !h.trim().is_empty() && h.len() <= HTML_BYTES);
     Some(InboundMail {
         from,
@@ -153,7 +153,7 @@ fn understand(message: &Message, raw: &[u8]) -> Option<InboundMail> {
         attachments: attachments(message),
         headers: message
             .headers_raw()
-            .map(|(name, value)| (name.to_string(), one_line(value)))
+            .map(|(name, value)| (one_line(name), one_line(value)))
             .collect(),
         content_hash: hex_sha256(raw),
         size: raw.len(),
@@ -171,8 +171,13 @@ pub fn hex_sha256(data: &[u8]) -> String {
 fn body_text(message: &Message) -> String {
     message
         .body_text(0)
-        .map(|t| t.replace("\r\n", "\n"))
+        .map(|t| without_nul(&t.replace("\r\n", "\n")))
         .unwrap_or_default()
+}
+
+/// NUL is valid in a mail's bytes but not in PostgreSQL text (nor useful to a reader).
+fn without_nul(s: &str) -> String {
+    s.replace('\0', "")
 }
 
 /// mail-parser offers a text body as HTML too (and the reverse); only a real HTML part
@@ -207,7 +212,7 @@ fn addresses(list: Option<&Address>) -> Vec<String> {
     for a in list.into_iter().flat_map(|l| l.iter()) {
         if let Some(addr) = a.address() {
             let addr = addr.trim().to_lowercase();
-            if addr.contains('@') && !out.contains(&addr) {
+            if addr.contains('@') && !addr.contains(char::is_control) && !out.contains(&addr) {
                 out.push(addr);
             }
         }
@@ -245,7 +250,7 @@ fn clean_id(id: &str) -> Option<String> {
         .trim_start_matches('<')
         .trim_end_matches('>')
         .trim();
-    (!id.is_empty() && id.len() <= 500 && !id.chars().any(char::is_whitespace))
+    (!id.is_empty() && id.len() <= 500 && !id.chars().any(|c| c.is_whitespace() || c.is_control()))
         .then(|| id.to_string())
 }
 
@@ -373,7 +378,8 @@ fn attachments(message: &Message) -> Vec<Attachment> {
                     None => ct.ctype().to_string(),
                 })
                 .unwrap_or_else(|| "application/octet-stream".into())
-                .to_lowercase();
+                .to_lowercase()
+                .replace(|c: char| c.is_control() || c.is_whitespace(), "");
             let inline = p.content_disposition().is_some_and(|d| d.is_inline())
                 || (p.content_id().is_some() && content_type.starts_with("image/"));
             let file_name = p
@@ -569,5 +575,18 @@ mod tests {
         let m = parse(b"Subject: \x01\x02bell\r\n\r\n").unwrap();
         assert_eq!(m.subject, "bell");
         assert_eq!(m.from, None);
+        // NUL anywhere (PostgreSQL text refuses it) is dropped.
+        let m = parse(
+            b"From: a\x00b@example.org\r\nX-\x00: v\x00w\r\nMessage-ID: <x\x00@y>\r\n\r\nhel\x00lo",
+        )
+        .unwrap();
+        assert_eq!(m.text, "hello");
+        assert_eq!(m.from, None);
+        assert_eq!(m.message_id, None);
+        assert!(
+            m.headers
+                .iter()
+                .all(|(n, v)| !n.contains('\0') && !v.contains('\0'))
+        );
     }
 }

@@ -74,7 +74,9 @@ impl Services {
                 continue;
             }
             let attempt = row.attempts + 1;
-            match out.mailer.send(&outgoing(&row)).await {
+            let mut mail = outgoing(&row);
+            mail.headers = self.store.mail_headers(row.id).await?;
+            match out.mailer.send(&mail).await {
                 Ok(()) => {
                     self.store.mail_sent(row.id, self.now()).await?;
                     sent += 1;
@@ -114,6 +116,9 @@ impl Services {
             return;
         };
         loop {
+            if let Err(e) = self.queue_ticket_replies().await {
+                tracing::warn!(error = %e, "queueing replies by mail failed; retrying");
+            }
             if let Err(e) = self.run_mail_outbox().await {
                 tracing::warn!(error = %e, "mail sweep failed; retrying");
             }
@@ -124,7 +129,7 @@ impl Services {
         }
     }
 
-    fn wake_mail(&self) {
+    pub(crate) fn wake_mail(&self) {
         if let Some(m) = &self.mail {
             m.wake.notify_one();
         }
@@ -213,6 +218,7 @@ fn outgoing(row: &MailRow) -> OutgoingMail {
         subject: row.subject.clone(),
         text: row.body_text.clone(),
         html: row.body_html.clone(),
+        headers: Vec::new(),
     }
 }
 
