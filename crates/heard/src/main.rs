@@ -2,6 +2,7 @@
 //! goes through `heard-services`, exactly as the HTTP API does.
 
 mod demo;
+mod mail_import;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -313,6 +314,11 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// E-mail: take mail in from files.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Review a draft reply's tone or score a customer's message for frustration (JSON out).
     Analyze {
         #[command(subcommand)]
@@ -335,6 +341,10 @@ struct MailArgs {
     /// http://<listen address>.
     #[arg(long, env = "HEARD_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Also accept mail for the desk's addresses (--mail-from and the mailboxes) over
+    /// SMTP on this address, e.g. 127.0.0.1:2525; a 250 means the mail is committed.
+    #[arg(long, env = "HEARD_SMTP_LISTEN")]
+    smtp_listen: Option<String>,
 }
 
 impl MailArgs {
@@ -361,6 +371,20 @@ enum KbCommand {
         data: DataArgs,
         /// The folder to walk (recursively).
         dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Take mail in from .eml files, Maildir folders or mbox files (folders are walked),
+    /// as if it had arrived by SMTP. The last line printed is a JSON summary in which
+    /// every mail read is counted once: tickets, replies, quarantined, rejected or
+    /// duplicates.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
     },
 }
 
@@ -537,6 +561,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore { data, file, force } => restore(data, file, force).await,
+        Command::Mail {
+            command: MailCommand::Import { data, paths },
+        } => {
+            let services = Services::new(data.open().await?);
+            let summary = mail_import::import(&services, &paths).await?;
+            println!("{}", serde_json::to_string(&summary)?);
+            Ok(())
+        }
         Command::Token {
             command: TokenCommand::Create { data, email, label },
         } => {
@@ -609,6 +641,12 @@ fn analyze(command: AnalyzeCommand) -> anyhow::Result<()> {
 
 async fn serve(data: DataArgs, listen: &str, demo: bool, mail: MailArgs) -> anyhow::Result<()> {
     let mailer = mail.mailer()?;
+    let smtp_listen = mail.smtp_listen.clone().filter(|a| !a.is_empty());
+    if smtp_listen.is_some() && mailer.is_none() {
+        bail!(
+            "--smtp-listen needs --smtp-url and --mail-from (the desk's address, and how it answers)"
+        );
+    }
     let store = data.open().await?;
     let mut services = Services::new(store.clone()).with_search(data.search()?);
     if let Some(url) = mail.public_url.as_deref().filter(|u| !u.is_empty()) {
@@ -659,6 +697,19 @@ async fn serve(data: DataArgs, listen: &str, demo: bool, mail: MailArgs) -> anyh
             .clone()
             .search_sync_loop(std::time::Duration::from_secs(1)),
     );
+    if let Some(smtp) = smtp_listen {
+        let smtp_listener = tokio::net::TcpListener::bind(&smtp)
+            .await
+            .with_context(|| format!("listening for SMTP on {smtp}"))?;
+        let smtp_address = smtp_listener.local_addr()?;
+        tokio::spawn(heard_mail::smtp_server::serve_smtp(
+            smtp_listener,
+            services.clone(),
+            heard_mail::smtp_server::SmtpLimits::default(),
+        ));
+        tracing::info!(%smtp_address, "accepting mail over SMTP");
+        println!("heard accepting mail on smtp://{smtp_address}");
+    }
     tracing::info!(%address, backend = store.backend_name(), "heard is serving");
     // Tests and scripts read this line to learn the port when listening on :0.
     println!("heard listening on http://{address}");

@@ -3,20 +3,31 @@
 //! and sent to one SMTP server (`smtp://host:port`, or `smtps://` / `?tls=required` for
 //! TLS). What to send and when to retry is decided by the services' outbox; this crate
 //! only says whether a failure is worth retrying.
+//!
+//! Mail that arrives is understood by [`inbound`] (bytes to facts, pure) and judged by
+//! [`intake`] (facts to a decision, pure); the services do the looking up and writing.
 
-use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
+pub mod inbound;
+pub mod intake;
+pub mod smtp_server;
+
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 use thiserror::Error;
 
 /// One mail to one person.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutgoingMail {
     pub to: String,
     pub subject: String,
     pub text: String,
     /// Built from escaped parts only (see [`escape_html`]).
     pub html: Option<String>,
+    /// Extra headers (`Message-ID`, `In-Reply-To`, `References`, `Reply-To`,
+    /// `Auto-Submitted`); each replaces one the builder set.
+    pub headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, Error)]
@@ -96,7 +107,15 @@ impl Mailer {
             ),
             None => builder.singlepart(text),
         };
-        built.map_err(|e| SendError::Permanent(e.to_string()))
+        let mut message = built.map_err(|e| SendError::Permanent(e.to_string()))?;
+        for (name, value) in &mail.headers {
+            let name = HeaderName::new_from_ascii(name.clone())
+                .map_err(|_| SendError::Permanent(format!("`{name}` is not a header name")))?;
+            message
+                .headers_mut()
+                .insert_raw(HeaderValue::new(name, value.clone()));
+        }
+        Ok(message)
     }
 
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), SendError> {
@@ -159,11 +178,20 @@ mod tests {
             subject: "Your sign-in link".into(),
             text: "Hello".into(),
             html: Some("<p>Hello</p>".into()),
+            headers: vec![
+                ("Message-ID".into(), "<m1@desk.test>".into()),
+                ("In-Reply-To".into(), "<c1@example.org>".into()),
+                ("Auto-Submitted".into(), "auto-replied".into()),
+            ],
         };
         let raw = String::from_utf8(m.message(&mail).unwrap().formatted()).unwrap();
         assert!(raw.contains("To: ada@example.org"), "{raw}");
         assert!(raw.contains("multipart/alternative"), "{raw}");
         assert!(raw.contains("text/html"), "{raw}");
+        assert!(raw.contains("Message-ID: <m1@desk.test>"), "{raw}");
+        assert_eq!(raw.matches("Message-ID:").count(), 1, "{raw}");
+        assert!(raw.contains("In-Reply-To: <c1@example.org>"), "{raw}");
+        assert!(raw.contains("Auto-Submitted: auto-replied"), "{raw}");
         assert!(matches!(
             m.message(&OutgoingMail {
                 to: "nobody".into(),

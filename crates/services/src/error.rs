@@ -90,10 +90,24 @@ pub fn status_of(code: ErrorCode) -> u16 {
         AgentNotFound | ArticleNotFound | AttachmentNotFound | CalendarNotFound
         | CategoryNotFound | CollaboratorNotFound | CustomerNotFound | MailNotConfigured
         | OrganizationNotFound | PolicyNotFound | ProblemNotFound | RouteNotFound
-        | TeamNotFound | TicketNotFound | UserNotFound | VersionNotFound => 404,
-        AlreadyExists | AlreadyOnTicket | AlreadyOwner | CategoryNotEmpty | EditConflict
-        | IdempotencyKeyReused | NoRecoveryOpen | NotEmpty | NotFlaggedAbusive | NotResolved
-        | RootCauseRequired | SlugTaken | TargetClosed | TicketClosed | TicketNotOpen
+        | QuarantineNotFound | MailboxNotFound | MailNotFound | TeamNotFound | TicketNotFound
+        | UserNotFound | VersionNotFound => 404,
+        AlreadyExists
+        | AlreadyOnTicket
+        | AlreadyOwner
+        | CategoryNotEmpty
+        | EditConflict
+        | IdempotencyKeyReused
+        | NoRecoveryOpen
+        | NotEmpty
+        | NotFlaggedAbusive
+        | NotResolved
+        | RootCauseRequired
+        | SlugTaken
+        | TargetClosed
+        | TicketClosed
+        | TicketNotOpen
+        | QuarantineNotReleasable
         | TicketNotResolved => 409,
         AttachmentTooLarge | BodyTooLarge => 413,
         UnsupportedMediaType => 415,
@@ -125,6 +139,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | InvalidForm
         | InvalidHardStreakLimit
         | InvalidIcalendar
+        | InvalidImapUrl
         | InvalidIdentityKind
         | InvalidLimit
         | InvalidLocale

@@ -75,7 +75,9 @@ impl Services {
                 continue;
             }
             let attempt = row.attempts + 1;
-            match out.mailer.send(&outgoing(&row)).await {
+            let mut mail = outgoing(&row);
+            mail.headers = self.store.mail_headers(row.id).await?;
+            match out.mailer.send(&mail).await {
                 Ok(()) => {
                     self.store.mail_sent(row.id, self.now()).await?;
                     sent += 1;
@@ -115,6 +117,9 @@ impl Services {
             return;
         };
         loop {
+            if let Err(e) = self.queue_ticket_replies().await {
+                tracing::warn!(error = %e, "queueing replies by mail failed; retrying");
+            }
             if let Err(e) = self.run_mail_outbox().await {
                 tracing::warn!(error = %e, "mail sweep failed; retrying");
             }
@@ -220,6 +225,7 @@ fn outgoing(row: &MailRow) -> OutgoingMail {
         subject: row.subject.clone(),
         text: row.body_text.clone(),
         html: row.body_html.clone(),
+        headers: Vec::new(),
     }
 }
 

@@ -12,8 +12,10 @@ mod backup;
 mod diagnosis;
 mod error;
 mod group;
+mod inbound_mail;
 mod kb;
 mod mail;
+mod outbound_mail;
 mod people;
 mod routing;
 mod rows;
@@ -26,11 +28,16 @@ mod viewers;
 
 pub use backend::{Backend, Store};
 pub use error::StoreError;
+pub use inbound_mail::{
+    BounceRow, MailClaim, MailOutcome, MailboxRow, MessageMailRow, NewInboundMail, NewQuarantine,
+    QuarantineRow,
+};
 pub use kb::{
     ArticleContent, ArticleRow, ArticleVersionRow, CategoryCountRow, CategoryRow,
     DeflectionEventRow, FeedbackRow, FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
 };
 pub use mail::{MailRow, NewMail, NewSigninLink};
+pub use outbound_mail::{NewTicketMail, ReplyDueRow};
 pub use people::{CustomerHitRow, NewUser, UserPatch};
 pub use routing::{
     AgentTouch, CollaboratorChange, CollaboratorRow, HardConversation, HardInteractionRow,

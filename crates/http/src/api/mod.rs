@@ -2,6 +2,7 @@
 
 mod care;
 mod kb;
+mod mail;
 mod people;
 mod problems;
 mod routing;
@@ -27,6 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(surveys::routes())
         .merge(routing::routes())
         .merge(viewers::routes())
+        .merge(mail::routes())
 }
 
 /// 200 when the database answers.
