@@ -147,6 +147,22 @@ fn report(title: &str, task: Task, set: &[Sample], model: &LinearModel) {
     );
 }
 
+/// The frustration score on a GoEmotions split: anger, annoyance or disapproval vs the
+/// rest, and anger vs every other comment (milder annoyance included).
+fn report_goemotions(split: &str, set: &[Sample], model: &LinearModel) {
+    let title = format!("goemotions {split} (frustration)");
+    report(&title, Task::Frustration, set, model);
+    let anger: Vec<Sample> = set
+        .iter()
+        .map(|s| Sample {
+            positive: s.grade == 2.0,
+            ..s.clone()
+        })
+        .collect();
+    let title = format!("goemotions {split}, anger vs the rest (frustration)");
+    report(&title, Task::Frustration, &anger, model);
+}
+
 /// `HEARD_FIT=epochs,l2,learning_rate,min_docs,max_features` (or `HEARD_FIT_TONE`,
 /// `HEARD_FIT_FRUSTRATION`) retrains with these options, for tuning on the dev splits.
 fn tuned_options(task: Task) -> Option<FitOptions> {
@@ -231,26 +247,7 @@ fn main() {
     }
 
     let ge_dev = common::goemotions(&dir, "dev").unwrap_or_else(|e| fail(e));
-    report(
-        "goemotions dev (frustration)",
-        Task::Frustration,
-        &ge_dev,
-        &frustration_model,
-    );
-    // Anger against every other comment, milder annoyance included.
-    let emotional: Vec<Sample> = ge_dev
-        .iter()
-        .map(|s| Sample {
-            positive: s.grade == 2.0,
-            ..s.clone()
-        })
-        .collect();
-    report(
-        "goemotions dev, anger vs the rest (frustration)",
-        Task::Frustration,
-        &emotional,
-        &frustration_model,
-    );
+    report_goemotions("dev", &ge_dev, &frustration_model);
 
     // Across tasks: each model on the other corpus.
     report(
@@ -268,25 +265,7 @@ fn main() {
 
     if with_test {
         let test = common::goemotions(&dir, "test").unwrap_or_else(|e| fail(e));
-        report(
-            "goemotions TEST (frustration)",
-            Task::Frustration,
-            &test,
-            &frustration_model,
-        );
-        let emotional: Vec<Sample> = test
-            .iter()
-            .map(|s| Sample {
-                positive: s.grade == 2.0,
-                ..s.clone()
-            })
-            .collect();
-        report(
-            "goemotions TEST, anger vs the rest (frustration)",
-            Task::Frustration,
-            &emotional,
-            &frustration_model,
-        );
+        report_goemotions("TEST", &test, &frustration_model);
     }
 
     let (tone, frustration) = common::support_heldout().unwrap_or_else(|e| fail(e));

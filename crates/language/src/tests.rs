@@ -779,3 +779,10 @@ fn kind_replies_stay_unflagged_by_the_models() {
         assert_eq!(frus(text).level, Level::Calm, "{text:?}");
     }
 }
+
+#[test]
+fn words_a_rule_already_names_do_not_buy_the_finding_back() {
+    let r = tone("Obviously you should have read the FAQ. As I already said, just reboot.");
+    assert!(kinds(&r).contains(&FindingKind::Condescension), "{r:?}");
+    assert!(r.score < 60, "score {}: {r:?}", r.score);
+}

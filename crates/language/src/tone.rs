@@ -373,12 +373,27 @@ fn learned(lex: &Lexicon, a: &Analyzed, exempt: &[(usize, usize)], b: &mut Build
     // whatever the model learned about them elsewhere.
     let max_exempt = exempt.iter().map(|x| x.1 - x.0).max().unwrap_or(0) + 1;
     // Only the weight that pushed towards "impolite" is silenced: kind words stay kind.
+    // Conversely, words a rule finding already names cannot count as kind: where raters
+    // forgave "obviously" or "just" the model learned to offset the rule, and that weight
+    // must not buy the finding back.
+    let mut found: Vec<(usize, usize)> = b
+        .findings
+        .iter()
+        .filter(|(f, _)| f.end > f.start)
+        .map(|(f, _)| (f.start, f.end))
+        .collect();
+    found.sort_unstable();
+    let max_found = found.iter().map(|x| x.1 - x.0).max().unwrap_or(0) + 1;
     contribs.retain(|c| {
-        let inside = c.weight > 0.0 && overlaps_any(exempt, c.start, c.end, max_exempt);
-        if inside {
+        let silenced = if c.weight > 0.0 {
+            overlaps_any(exempt, c.start, c.end, max_exempt)
+        } else {
+            overlaps_any(&found, c.start, c.end, max_found)
+        };
+        if silenced {
             logit -= c.weight;
         }
-        !inside
+        !silenced
     });
     // The words' share of the score (tone.tsv `=model`, `=model_floor`): at most `model`
     // points, none until the words push `model_floor` logits above a typical text,
