@@ -21,9 +21,12 @@ FOR EACH STATEMENT EXECUTE FUNCTION config_version_bump();
 
 -- Whether anyone takes new work: an agent's presence (not every assignment, which also
 -- updates the row) and a staff member's role or activity.
--- Row triggers: an assignment's `INSERT … ON CONFLICT DO NOTHING` inserts no row.
-CREATE TRIGGER config_presence_insert AFTER INSERT OR DELETE ON agent_presence
-FOR EACH ROW EXECUTE FUNCTION config_version_bump();
+-- An assignment inserts an agent's row as `offline` when it has none: that changes nobody's
+-- availability, and leaving it out keeps assignments off the counter's row lock.
+CREATE TRIGGER config_presence_insert AFTER INSERT ON agent_presence
+FOR EACH ROW WHEN (NEW.presence <> 'offline') EXECUTE FUNCTION config_version_bump();
+CREATE TRIGGER config_presence_delete AFTER DELETE ON agent_presence
+FOR EACH STATEMENT EXECUTE FUNCTION config_version_bump();
 CREATE TRIGGER config_presence_update AFTER UPDATE OF presence ON agent_presence
 FOR EACH ROW WHEN (OLD.presence IS DISTINCT FROM NEW.presence)
 EXECUTE FUNCTION config_version_bump();

@@ -32,7 +32,10 @@ BEGIN UPDATE config_version SET version = version + 1; END;
 
 -- Whether anyone takes new work: an agent's presence (not every assignment, which also
 -- updates the row) and a staff member's role or activity.
+-- An assignment inserts an agent's row as `offline` when it has none: nobody's
+-- availability changes.
 CREATE TRIGGER config_presence_insert AFTER INSERT ON agent_presence
+WHEN NEW.presence <> 'offline'
 BEGIN UPDATE config_version SET version = version + 1; END;
 CREATE TRIGGER config_presence_update AFTER UPDATE OF presence ON agent_presence
 WHEN OLD.presence IS NOT NEW.presence
