@@ -7,7 +7,9 @@ use crate::snapshot::Snapshot;
 use crate::views::*;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::ticket::message_body;
-use heard_domain::{Channel, Invalid, MessageKind, Priority, Status, Subject, Tag, TicketFacts};
+use heard_domain::{
+    Channel, Invalid, MessageKind, Priority, Role, Status, Subject, Tag, TicketFacts,
+};
 use heard_store::{
     AgentTouch, CollaboratorChange, Created, EventRow, ListTickets, MessageRow, NewAttachment,
     NewEvent, NewMessage, NewTicket, StoreError, TeamRow, TicketRow, TicketState, TicketWrite,
@@ -445,7 +447,13 @@ impl Services {
                     team: team_id.and_then(|t| snapshot.team(t)),
                     now,
                 };
-                Ok((self.opened_detail(actor, plan, opened).await?, false))
+                match self.opened_detail(actor, plan, opened).await {
+                    // Placed outside the opening agent's teams: they keep it (`as_created`).
+                    Err(ServiceError::NotFound { .. }) if actor.role == Role::Agent => {
+                        Ok((self.as_created(actor, ticket_id).await?, false))
+                    }
+                    other => Ok((other?, false)),
+                }
             }
             Created::Replayed {
                 ticket_id,
