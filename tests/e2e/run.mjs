@@ -351,8 +351,21 @@ async function main() {
       await customer.getByLabel("E-mail address").fill("robin.tester@example.org");
       await customer.getByLabel(/^Password/).fill("a-long-enough-password");
       await snap(customer, "sign-up");
+      const before = smtp.inbox.length;
       await customer.getByRole("button", { name: "Create account" }).click();
-      await customer.waitForURL(/\/\?done=welcome/);
+      // The address is proved before the account opens: the page is the same whether or
+      // not it already has one, and the link in the mail finishes the sign-up.
+      await customer.getByRole("heading", { name: "Check your e-mail" }).waitFor();
+      await snap(customer, "sign-up-check-mail");
+      for (let i = 0; i < 100 && smtp.inbox.length === before; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(smtp.inbox.length === before + 1, "no sign-up mail arrived at the SMTP server");
+      const mail = smtp.inbox[smtp.inbox.length - 1];
+      expect(mail.to.some((t) => t.includes("robin.tester@example.org")), `mail went to ${mail.to}`);
+      const link = (plainText(mail.data).match(/https?:\/\/\S+\/signin\/link\/\S+/) || [])[0];
+      expect(link && link.startsWith(base), `no link to this server in the mail:\n${mail.data}`);
+      await customer.goto(link);
+      await customer.getByRole("button", { name: "Sign in now" }).click();
+      await customer.waitForURL(base + "/");
       // The name is shown as text, never as markup.
       expect(await customer.locator(".who").innerText().then((t) => t.includes("Robin <b>Tester</b>")), "name not escaped as text");
       await snap(customer, "portal-home-new-customer");
