@@ -11,7 +11,7 @@ use heard_services::auth::constant_time_eq;
 use heard_services::{Actor, ServiceError};
 use serde::de::DeserializeOwned;
 
-pub const SESSION_COOKIE: &str = "heard_session";
+use heard_services::auth::SESSION_COOKIE;
 
 /// The signed-in caller: from `Authorization: Bearer …`, or from the session cookie, in
 /// which case every write must echo the session's CSRF token in `X-CSRF-Token`.

@@ -19,6 +19,8 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 });
 
 /// How long a browser session lasts.
+/// The session cookie's name, the same for the pages and the API.
+pub const SESSION_COOKIE: &str = "heard_session";
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
 
 pub fn hash_password(password: &str) -> Result<String> {

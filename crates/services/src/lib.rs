@@ -97,6 +97,20 @@ impl Services {
         }
     }
 
+    /// The `Set-Cookie` value that carries a session `token`, or with `None` clears it:
+    /// one session cookie serves the pages and the API alike.
+    pub fn session_cookie(&self, token: Option<&str>) -> String {
+        let (value, max_age) = match token {
+            Some(t) => (t, auth::SESSION_MS / 1000),
+            None => ("", 0),
+        };
+        format!(
+            "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
+            auth::SESSION_COOKIE,
+            self.secure_cookie_attribute()
+        )
+    }
+
     /// The same services reading time from `clock` (tests move a fixed clock forward).
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;

@@ -31,7 +31,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use heard_services::Services;
 
-pub use session::{ClientAddress, secure_attribute, session_cookie};
+pub use session::{ClientAddress, secure_attribute};
 
 /// What every page handler gets.
 #[derive(Clone)]

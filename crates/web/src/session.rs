@@ -15,13 +15,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use heard_domain::Role;
-use heard_services::auth::{SESSION_MS, constant_time_eq};
+use heard_services::auth::constant_time_eq;
 use heard_services::signup::SignedUp;
 use heard_services::{Actor, ServiceError};
 use serde::Deserialize;
 
-/// The API's session cookie, shared so one sign-in serves pages and `fetch` alike.
-pub const SESSION_COOKIE: &str = "heard_session";
+pub use heard_services::auth::SESSION_COOKIE;
 /// The pre-session form token (double submit) for the sign-in and sign-up forms.
 const FORM_COOKIE: &str = "heard_form";
 
@@ -292,15 +291,6 @@ pub struct SignInForm {
     next: String,
 }
 
-/// The session cookie, as the API sets it too.
-pub fn session_cookie(services: &heard_services::Services, token: &str) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        SESSION_MS / 1000,
-        secure_attribute(services)
-    )
-}
-
 pub async fn sign_in(
     State(s): State<WebState>,
     ClientAddress(client): ClientAddress,
@@ -313,7 +303,7 @@ pub async fn sign_in(
             let to =
                 safe_next(Some(&f.next)).unwrap_or_else(|| home_of(session.actor.role).to_string());
             let mut r = Redirect::to(&to).into_response();
-            if let Ok(v) = session_cookie(&s.services, &session.token).parse() {
+            if let Ok(v) = s.services.session_cookie(Some(&session.token)).parse() {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             Ok(r)
@@ -421,7 +411,7 @@ pub async fn use_link(
     match s.services.sign_in_with_link(&token).await {
         Ok(session) => {
             let mut r = Redirect::to(home_of(session.actor.role)).into_response();
-            if let Ok(v) = session_cookie(&s.services, &session.token).parse() {
+            if let Ok(v) = s.services.session_cookie(Some(&session.token)).parse() {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             Ok(r)
@@ -477,7 +467,7 @@ pub async fn sign_up(
     match signed_up {
         Ok(SignedUp::SignedIn(session)) => {
             let mut r = Redirect::to("/?done=welcome").into_response();
-            if let Ok(v) = session_cookie(&s.services, &session.token).parse() {
+            if let Ok(v) = s.services.session_cookie(Some(&session.token)).parse() {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             Ok(r)
@@ -514,10 +504,7 @@ pub async fn sign_out(
         s.services.sign_out(&token).await?;
     }
     let mut r = Redirect::to("/signin").into_response();
-    let clear = format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-        secure_attribute(&s.services)
-    );
+    let clear = s.services.session_cookie(None);
     if let Ok(v) = clear.parse() {
         r.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -1,13 +1,12 @@
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, SESSION_COOKIE, session_cookie};
+use crate::extract::{ApiJson, session_cookie};
 use axum::Extension;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use heard_services::auth::SESSION_MS;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::ToSchema;
@@ -47,12 +46,7 @@ async fn sign_in(
         .services
         .sign_in(&input.email, &input.password, peer.map(|p| p.0.0.ip()))
         .await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        session.token,
-        SESSION_MS / 1000,
-        s.services.secure_cookie_attribute()
-    );
+    let cookie = s.services.session_cookie(Some(&session.token));
     let body = SignedIn {
         user_id: session.actor.user_id,
         role: session.actor.role.as_str().into(),
@@ -73,9 +67,6 @@ async fn sign_out(State(s): State<AppState>, parts: Parts) -> Result<Response, A
     if let Some(token) = session_cookie(&parts) {
         s.services.sign_out(&token).await?;
     }
-    let clear = format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
-        s.services.secure_cookie_attribute()
-    );
+    let clear = s.services.session_cookie(None);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
