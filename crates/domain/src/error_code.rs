@@ -41,6 +41,7 @@ impl serde::Serialize for ErrorCode {
 
 // Sorted by name; the meaning of each is in docs/errors.md.
 error_codes! {
+    AccountInactive => "account_inactive",
     AgentNotFound => "agent_not_found",
     AlreadyExists => "already_exists",
     AlreadyOnTicket => "already_on_ticket",
@@ -130,6 +131,7 @@ error_codes! {
     MissingBody => "missing_body",
     MissingField => "missing_field",
     MissingNote => "missing_note",
+    MissingPassword => "missing_password",
     MissingQuery => "missing_query",
     MissingReason => "missing_reason",
     MissingRequester => "missing_requester",
@@ -144,6 +146,7 @@ error_codes! {
     NowhereToEscalate => "nowhere_to_escalate",
     OneProblem => "one_problem",
     OrganizationNotFound => "organization_not_found",
+    PasswordLinkInvalid => "password_link_invalid",
     PolicyNotFound => "policy_not_found",
     ProblemNotFound => "problem_not_found",
     PromiseInPast => "promise_in_past",

@@ -6,10 +6,11 @@
 
 mod common;
 
+use common::pages::{form_token, set_cookie};
 use common::*;
 use heard_services::Clock;
 use reqwest::StatusCode;
-use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
+use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, RETRY_AFTER};
 use serde_json::{Value, json};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -123,30 +124,6 @@ async fn second_server(app: &TestApp) -> String {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(heard::serve(listener, services, std::future::pending()));
     base
-}
-
-/// The pre-session form cookie (`name=value`) and the token in the page's form.
-async fn form_token(client: &reqwest::Client, url: &str) -> (String, String) {
-    let res = client.get(url).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let cookie = set_cookie(&res, "heard_form=").expect("a form cookie");
-    let body = res.text().await.unwrap();
-    let token = body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("a form token")
-        .to_string();
-    (cookie.split(';').next().unwrap().to_string(), token)
-}
-
-fn set_cookie(res: &reqwest::Response, prefix: &str) -> Option<String> {
-    res.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(prefix))
-        .map(str::to_string)
 }
 
 async fn sign_up(

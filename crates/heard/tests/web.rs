@@ -4,112 +4,14 @@
 
 mod common;
 
-use common::{PASSWORD, Person, TestApp, World};
+use common::World;
+use common::pages::browser;
 use heard_services::Clock;
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION};
+use reqwest::header::COOKIE;
 use serde_json::{Value, json};
 
 const MONDAY_9: i64 = 1_795_420_800_000; // 2026-11-23T09:00:00Z
-
-/// A browser session for `p`: the cookie header and the CSRF token its forms carry.
-struct Browser {
-    cookie: String,
-    csrf: String,
-    client: reqwest::Client,
-    base: String,
-}
-
-async fn browser(app: &TestApp, p: &Person) -> Browser {
-    let res = app
-        .client
-        .post(app.url("/api/v1/session"))
-        .json(&json!({"email": p.email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let body: Value = res.json().await.unwrap();
-    Browser {
-        cookie,
-        csrf: body["csrf_token"].as_str().unwrap().to_string(),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        base: app.base.clone(),
-    }
-}
-
-impl Browser {
-    async fn page(&self, path: &str) -> (StatusCode, String) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let body = res.text().await.unwrap();
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {body}");
-        (status, body)
-    }
-
-    /// Posts a form with this session's token (unless `fields` names its own).
-    async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let mut all: Vec<(&str, &str)> = fields.to_vec();
-        if !fields.iter().any(|(k, _)| *k == "csrf") {
-            all.push(("csrf", &self.csrf));
-        }
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .form(&all)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let to = res
-            .headers()
-            .get(LOCATION)
-            .map(|l| l.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        let body = res.text().await.unwrap();
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {body}");
-        (status, to, body)
-    }
-
-    /// A JSON call with the session cookie (and its CSRF header on writes).
-    async fn json(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self
-            .client
-            .request(method.parse().unwrap(), format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .header("x-csrf-token", &self.csrf);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let text = res.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-}
 
 fn names(v: &Value) -> Vec<(String, String, bool)> {
     v.as_array()

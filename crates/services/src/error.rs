@@ -188,6 +188,9 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | RootCauseTooLong
         | RootCauseTooThin
         | SignInLinkInvalid
+        | PasswordLinkInvalid
+        | MissingPassword
+        | AccountInactive
         | SubjectTooLong
         | TextTooLong
         | TooLong

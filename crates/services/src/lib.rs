@@ -18,6 +18,7 @@ pub mod mailboxes;
 pub mod merge;
 mod opening;
 pub mod outbound;
+pub mod passwords;
 pub mod people;
 pub mod queues;
 pub mod reports;

@@ -14,7 +14,7 @@ use crate::auth::{NewSession, new_secret, sha256_hex};
 use crate::{Result, ServiceError, Services};
 use heard_domain::{EmailAddress, Role};
 use heard_mail::{Mailer, OutgoingMail, SendError, escape_html};
-use heard_store::{MailRow, NewMail, NewSigninLink};
+use heard_store::{LinkPurpose, MailRow, NewMail, NewSigninLink};
 use std::sync::Arc;
 
 /// How long a sign-in link works.
@@ -165,6 +165,7 @@ impl Services {
                     user_id: u.id,
                     expires_at: now + LINK_MS,
                     password_hash: None,
+                    purpose: LinkPurpose::SignIn,
                     mail: sign_in_mail(&u.name, address.as_str(), &url),
                 }
             });
@@ -188,7 +189,11 @@ impl Services {
     pub async fn sign_in_link_usable(&self, token: &str) -> Result<bool> {
         Ok(self
             .store
-            .signin_link_usable(&sha256_hex(token.as_bytes()), self.now())
+            .signin_link_usable(
+                &sha256_hex(token.as_bytes()),
+                LinkPurpose::SignIn,
+                self.now(),
+            )
             .await?)
     }
 

@@ -6,7 +6,7 @@ use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::people::person_name;
 use heard_domain::{EmailAddress, IdentityKind, Invalid, Role, Tier};
 use heard_store::{NewAudit, NewUser, UserPatch, UserRow};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -66,7 +66,7 @@ pub struct NewAgent {
     pub password: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentPatch {
     pub name: Option<String>,
@@ -171,7 +171,7 @@ fn skill_list(skills: &[String]) -> Result<Vec<String>> {
 }
 
 impl Services {
-    fn require(&self, allowed: bool, what: &str) -> Result<()> {
+    pub(crate) fn require(&self, allowed: bool, what: &str) -> Result<()> {
         if allowed {
             Ok(())
         } else {
@@ -518,9 +518,16 @@ impl Services {
             Some(p) => Some(hash_blocking(p).await?),
             None => None,
         };
+        // Who may sign in as staff is an admin's act: kept in the audit log.
+        let audit = actor.map(|a| NewAudit {
+            actor_id: Some(a.user_id),
+            action: "staff_added".into(),
+            data: serde_json::json!({"role": role.as_str(), "team_ids": input.team_ids})
+                .to_string(),
+        });
         let id = self
             .store
-            .insert_user(
+            .insert_user_audited(
                 &NewUser {
                     email: email.to_string(),
                     name: person_name(&input.name)?,
@@ -534,6 +541,7 @@ impl Services {
                     team_ids: input.team_ids,
                 },
                 self.now(),
+                audit.as_ref(),
             )
             .await?;
         self.agent_view(id).await
@@ -600,6 +608,12 @@ impl Services {
         }
         self.require(actor.may_configure(), "change agents")?;
         let u = self.agent_row(id).await?;
+        // What an admin changed about staff (role, teams, switched off) is kept.
+        let audit = NewAudit {
+            actor_id: Some(actor.user_id),
+            action: "staff_changed".into(),
+            data: serde_json::to_string(&patch).map_err(ServiceError::internal)?,
+        };
         let role = match patch.role {
             Some(r) => {
                 let role: Role = r.parse()?;
@@ -623,7 +637,7 @@ impl Services {
             self.check_teams(teams).await?;
         }
         self.store
-            .update_user(
+            .update_user_audited(
                 id,
                 &UserPatch {
                     name: match patch.name {
@@ -643,6 +657,7 @@ impl Services {
                     team_ids: patch.team_ids,
                 },
                 self.now(),
+                Some(&audit),
             )
             .await?;
         // More capacity, another team or tier, new skills: waiting tickets may fit now.

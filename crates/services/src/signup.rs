@@ -12,7 +12,7 @@ use crate::{Result, ServiceError, Services};
 use heard_domain::people::person_name;
 use heard_domain::{EmailAddress, Role};
 use heard_mail::escape_html;
-use heard_store::{NewMail, NewSigninLink, NewUser};
+use heard_store::{LinkPurpose, NewMail, NewSigninLink, NewUser};
 use std::net::IpAddr;
 
 /// What a sign-up did.
@@ -70,6 +70,7 @@ impl Services {
                 user_id,
                 expires_at: now + LINK_MS,
                 password_hash,
+                purpose: LinkPurpose::SignIn,
                 mail: mail(name, address.as_str(), &url),
             }
         };
@@ -153,7 +154,7 @@ fn customer(
 }
 
 /// A mail in plain text and in HTML built only from escaped parts.
-fn mail(
+pub(crate) fn mail(
     purpose: &str,
     to: &str,
     subject: &str,

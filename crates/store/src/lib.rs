@@ -36,7 +36,7 @@ pub use kb::{
     ArticleContent, ArticleRow, ArticleVersionRow, CategoryCountRow, CategoryRow,
     DeflectionEventRow, FeedbackRow, FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
 };
-pub use mail::{MailRow, NewMail, NewSigninLink};
+pub use mail::{LinkPurpose, MailRow, NewMail, NewSigninLink};
 pub use outbound_mail::{NewTicketMail, ReplyDueRow};
 pub use people::{CustomerHitRow, NewUser, UserPatch};
 pub use routing::{

@@ -4,6 +4,7 @@
 //! one row at once, and a claim left by a crashed process lapses and is retried.
 
 use crate::backend::{in_transaction, with_reader};
+use crate::trust::{NewAudit, insert_audit};
 use crate::{Result, Store};
 use sqlx::FromRow;
 
@@ -44,7 +45,26 @@ pub struct NewSigninLink {
     pub expires_at: i64,
     /// Becomes the user's password when the link is used (a sign-up, confirmed).
     pub password_hash: Option<String>,
+    pub purpose: LinkPurpose,
     pub mail: NewMail,
+}
+
+/// What a mailed link lets its holder do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// Sign in (a sign-in link, or a sign-up's confirmation).
+    SignIn,
+    /// Choose a new password (a reset, or a new staff member's first password).
+    Password,
+}
+
+impl LinkPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::SignIn => "signin",
+            LinkPurpose::Password => "password",
+        }
+    }
 }
 
 /// Appends a mail to the outbox inside the caller's transaction.
@@ -194,14 +214,15 @@ impl Store {
             match grant {
                 Some(link) if earlier < max => {
                     sqlx::query(
-                        "INSERT INTO signin_links (token_hash, user_id, created_at, expires_at, password_hash)
-                         VALUES ($1, $2, $3, $4, $5)",
+                        "INSERT INTO signin_links (token_hash, user_id, created_at, expires_at, password_hash, purpose)
+                         VALUES ($1, $2, $3, $4, $5, $6)",
                     )
                     .bind(&link.token_hash)
                     .bind(link.user_id)
                     .bind(now)
                     .bind(link.expires_at)
                     .bind(&link.password_hash)
+                    .bind(link.purpose.as_str())
                     .execute(&mut *tx)
                     .await?;
                     queue_mail!(tx, link.mail, now);
@@ -231,17 +252,71 @@ impl Store {
         }))
     }
 
-    /// Whether a link would still sign someone in (without using it).
-    pub async fn signin_link_usable(&self, token_hash: &str, now: i64) -> Result<bool> {
+    /// Whether a link of this purpose would still work (without using it).
+    pub async fn signin_link_usable(
+        &self,
+        token_hash: &str,
+        purpose: LinkPurpose,
+        now: i64,
+    ) -> Result<bool> {
         Ok(with_reader!(self, |db| {
             sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM signin_links WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+                "SELECT COUNT(*) FROM signin_links
+                 WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
             )
             .bind(token_hash)
+            .bind(purpose.as_str())
             .bind(now)
             .fetch_one(db)
             .await?
                 == 1
+        }))
+    }
+
+    /// Uses a password link: marks it used (only if unused, unexpired and meant for
+    /// choosing a password), sets the password and ends every session of its owner, all
+    /// in one transaction, so whoever held the old password is signed out. Returns whose
+    /// link it was.
+    pub async fn use_password_link(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        audit: &NewAudit,
+        now: i64,
+    ) -> Result<Option<i64>> {
+        Ok(in_transaction!(self, |tx| {
+            let user_id = sqlx::query_scalar::<_, i64>(
+                "UPDATE signin_links SET used_at = $1
+                 WHERE token_hash = $2 AND purpose = 'password' AND used_at IS NULL AND expires_at > $1
+                 RETURNING user_id",
+            )
+            .bind(now)
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(user_id) = user_id {
+                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                    .bind(password_hash)
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                // Other password links of the same person are spent with it.
+                sqlx::query(
+                    "UPDATE signin_links SET used_at = $1
+                     WHERE user_id = $2 AND purpose = 'password' AND used_at IS NULL",
+                )
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                insert_audit!(tx, audit, "user", user_id, now);
+            }
+            user_id
         }))
     }
 
@@ -252,7 +327,7 @@ impl Store {
         Ok(in_transaction!(self, |tx| {
             let used = sqlx::query_as::<_, (i64, Option<String>)>(
                 "UPDATE signin_links SET used_at = $1
-                 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+                 WHERE token_hash = $2 AND purpose = 'signin' AND used_at IS NULL AND expires_at > $1
                  RETURNING user_id, password_hash",
             )
             .bind(now)

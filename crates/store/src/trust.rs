@@ -54,6 +54,21 @@ pub struct AttemptCount {
 }
 
 impl Store {
+    /// Appends an audit entry about `subject_kind` `subject_id` on its own (an act whose
+    /// change is written elsewhere, such as a mail sent).
+    pub async fn append_audit(
+        &self,
+        audit: &NewAudit,
+        subject_kind: &str,
+        subject_id: i64,
+        now: i64,
+    ) -> Result<()> {
+        in_transaction!(self, |tx| {
+            insert_audit!(tx, audit, subject_kind, subject_id, now);
+        });
+        Ok(())
+    }
+
     /// The audit log, oldest first, after the entry `after` (keyset pagination).
     pub async fn audit_log(&self, after: Option<i64>, limit: i64) -> Result<Vec<AuditRow>> {
         Ok(with_reader!(self, |db| {

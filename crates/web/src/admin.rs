@@ -11,7 +11,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use heard_services::people::{AgentPatch, NewTeam, TeamPatch};
+use heard_services::people::{AgentPatch, NewAgent, NewTeam, TeamPatch};
 use heard_services::views::AgentView;
 use serde::Deserialize;
 
@@ -46,6 +46,10 @@ pub struct OrganizationLine {
 #[template(path = "admin.html")]
 struct AdminPage {
     chrome: Chrome,
+    /// Outgoing mail is set up: a new staff member gets a link to choose a password.
+    mail: bool,
+    /// The teams a new staff member may join.
+    team_choices: Vec<TeamChoice>,
     teams: Vec<TeamLine>,
     agents: Vec<AgentLine>,
     organizations: Vec<OrganizationLine>,
@@ -85,6 +89,16 @@ async fn admin_page(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult<A
     };
     Ok(AdminPage {
         chrome: viewer.chrome("Admin", "admin"),
+        mail: s.services.mail_configured(),
+        team_choices: teams
+            .iter()
+            .map(|t| TeamChoice {
+                id: t.id,
+                value: t.id.to_string(),
+                name: t.name.clone(),
+                member: false,
+            })
+            .collect(),
         teams: teams
             .iter()
             .map(|t| TeamLine {
@@ -200,6 +214,77 @@ pub async fn update_team(
     }
 }
 
+const STAFF_FIELDS: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("email", "email"),
+    ("role", "role"),
+    ("team_ids", "team"),
+    ("password", "password"),
+];
+
+/// Adds a staff member. Where outgoing mail is set up they choose their own password
+/// through a mailed link; otherwise the admin gives them a first one.
+pub async fn add_staff(State(s): State<WebState>, viewer: Viewer, Form(v): Fields) -> PageResult {
+    viewer.check_csrf(field(&v, "csrf"))?;
+    viewer.require_admin()?;
+    let mut f = FormState::new("new-staff", &v);
+    let team_ids = chosen_teams(&v, &mut f);
+    if f.is_refused() {
+        return refused(&s, &viewer, f).await;
+    }
+    let password = field(&v, "password");
+    let input = NewAgent {
+        email: field(&v, "email").to_string(),
+        name: field(&v, "name").to_string(),
+        role: field(&v, "role").to_string(),
+        tier: None,
+        skills: Vec::new(),
+        team_ids,
+        capacity: None,
+        time_zone: None,
+        password: (!password.is_empty()).then(|| password.to_string()),
+    };
+    match s.services.add_staff(&viewer.actor, input).await {
+        Ok(added) if added.link_mailed => Ok(see_other("/admin", "staff_invited")),
+        Ok(_) => Ok(see_other("/admin", "staff_added")),
+        Err(e) => {
+            let f = refusal("new-staff", &v, e, STAFF_FIELDS)?;
+            refused(&s, &viewer, f).await
+        }
+    }
+}
+
+/// Mails a staff member a link to choose a new password.
+pub async fn send_password_link(
+    State(s): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(v): Fields,
+) -> PageResult {
+    viewer.check_csrf(field(&v, "csrf"))?;
+    viewer.require_admin()?;
+    match s.services.send_password_link(&viewer.actor, id).await {
+        Ok(()) => Ok(see_other(&format!("/admin/agents/{id}"), "password_link")),
+        Err(e) => {
+            let f = refusal("password-link", &v, e, &[])?;
+            let page = agent_page(&s, &viewer, id, f).await?;
+            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+    }
+}
+
+/// The teams ticked in a form; anything that is not a team's id refuses the field.
+fn chosen_teams(v: &[(String, String)], f: &mut FormState) -> Vec<i64> {
+    let mut team_ids = Vec::new();
+    for t in all(v, "team") {
+        match t.parse::<i64>() {
+            Ok(n) => team_ids.push(n),
+            Err(_) => f.refuse("team", "choose teams from the list"),
+        }
+    }
+    team_ids
+}
+
 pub struct TeamChoice {
     pub id: i64,
     /// The id as the checkbox sends it.
@@ -219,6 +304,8 @@ struct AgentPage {
     tiers: Vec<(&'static str, bool)>,
     capacity: String,
     teams: Vec<TeamChoice>,
+    /// Outgoing mail is set up: a password link can be sent.
+    mail: bool,
     f: FormState,
 }
 
@@ -250,15 +337,21 @@ async fn agent_page(s: &WebState, viewer: &Viewer, id: i64, f: FormState) -> Pag
         capacity: agent.capacity.to_string(),
         agent,
         teams,
+        mail: s.services.mail_configured(),
         f,
     })
 }
 
-pub async fn agent(State(s): State<WebState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+pub async fn agent(
+    State(s): State<WebState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<Done>,
+) -> PageResult {
     viewer.require_admin()?;
-    Ok(render(
-        &agent_page(&s, &viewer, id, FormState::default()).await?,
-    ))
+    let mut page = agent_page(&s, &viewer, id, FormState::default()).await?;
+    page.chrome.notice = notice_text(q.done.as_deref());
+    Ok(render(&page))
 }
 
 /// Saves an agent's role, tier, skills, teams, capacity and whether they may sign in.
@@ -291,13 +384,7 @@ pub async fn save_agent(
             None
         }
     };
-    let mut team_ids = Vec::new();
-    for t in all(&v, "team") {
-        match t.parse::<i64>() {
-            Ok(n) => team_ids.push(n),
-            Err(_) => f.refuse("team", "choose teams from the list"),
-        }
-    }
+    let team_ids = chosen_teams(&v, &mut f);
     if f.is_refused() {
         let page = agent_page(&s, &viewer, id, f).await?;
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));

@@ -87,6 +87,16 @@ impl FormState {
                 self.refuse("", message.clone());
                 true
             }
+            ServiceError::Throttled { retry_after_secs } => {
+                let minutes = retry_after_secs.div_ceil(60);
+                self.refuse(
+                    "",
+                    format!(
+                        "That was asked for several times lately; try again in {minutes} minutes."
+                    ),
+                );
+                true
+            }
             _ => false,
         }
     }

@@ -19,6 +19,7 @@ mod handoff;
 mod help;
 mod merge;
 mod page;
+mod password;
 mod policies;
 mod portal;
 mod presence;
@@ -54,6 +55,14 @@ pub fn router(services: Services) -> Router {
         .route(
             "/signin/link/{token}",
             get(session::link_page).post(session::use_link),
+        )
+        .route(
+            "/signin/password",
+            get(password::ask_page).post(password::ask),
+        )
+        .route(
+            "/signin/password/{token}",
+            get(password::choose_page).post(password::choose),
         )
         .route("/signout", post(session::sign_out))
         .route(
@@ -92,9 +101,14 @@ pub fn router(services: Services) -> Router {
         .route("/admin", get(admin::overview))
         .route("/admin/teams", post(admin::create_team))
         .route("/admin/teams/{id}", post(admin::update_team))
+        .route("/admin/agents", post(admin::add_staff))
         .route(
             "/admin/agents/{id}",
             get(admin::agent).post(admin::save_agent),
+        )
+        .route(
+            "/admin/agents/{id}/password-link",
+            post(admin::send_password_link),
         )
         .route(
             "/admin/calendars",

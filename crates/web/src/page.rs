@@ -246,6 +246,12 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "service_levels" => "The calendars and service-level policies were saved.",
         "team_saved" => "The team was saved.",
         "agent_saved" => "The agent was saved.",
+        "staff_added" => "The staff member was added with the password you gave them.",
+        "staff_invited" => {
+            "The staff member was added; a link to choose their password is on its way to them."
+        }
+        "password_link" => "A link to choose a new password is on its way to them.",
+        "password" => "Your new password is saved, and you are signed in.",
         "calendar" => "The calendar was saved.",
         "holidays" => "The holidays were imported.",
         "policy" => "The policy was saved.",
