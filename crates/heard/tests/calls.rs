@@ -464,3 +464,187 @@ async fn the_calls_api_is_in_the_openapi_document() {
     }
     assert!(doc["paths"]["/calls"].get("post").is_some());
 }
+
+/// A signed-in browser: the session cookie and the CSRF token its forms carry.
+struct Browser {
+    cookie: String,
+    csrf: String,
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    async fn of(app: &TestApp, p: &Person) -> Browser {
+        let res = app
+            .client
+            .post(app.url("/api/v1/session"))
+            .json(&json!({"email": p.email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let cookie = res.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let body: Value = res.json().await.unwrap();
+        Browser {
+            cookie,
+            csrf: body["csrf_token"].as_str().unwrap().to_string(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.base.clone(),
+        }
+    }
+
+    async fn page(&self, path: &str) -> (StatusCode, String) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {body}");
+        (status, body)
+    }
+
+    /// Posts a form; answers the status and where it redirects.
+    async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        let mut all = fields.to_vec();
+        all.push(("csrf", &self.csrf));
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .form(&all)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let to = res
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        (status, to)
+    }
+}
+
+#[tokio::test]
+async fn the_lookup_page_shows_the_caller_logs_the_call_and_adds_unknown_numbers() {
+    let w = World::new().await;
+    give_phone(&w, &w.c1, "+49 30 1234567").await;
+    let id = w.ticket_by(&w.c1, "Laptop will not boot").await;
+    let a = Browser::of(&w.app, &w.agent_a).await;
+
+    // A number that cannot be read: a plain refusal on the page, not an error page.
+    let (st, html) = a.page("/agent/call?number=call%20me").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("is not a phone number we can read"), "{html}");
+
+    let (st, html) = a.page("/agent/call?number=0049%2030%20123-4567").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        html.contains("Call from <a href=\"tel:+49301234567\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("Laptop will not boot"),
+        "the open ticket is offered"
+    );
+
+    let (st, to) = a
+        .form(
+            "/agent/call",
+            &[
+                ("number", "+49301234567"),
+                ("customer_id", &w.c1.id.to_string()),
+                ("ticket", &id.to_string()),
+                ("subject", "unused"),
+                ("direction", "inbound"),
+                ("duration_seconds", "300"),
+                ("outcome", "call_back_needed"),
+                ("notes", "Boots to a black screen after the logo."),
+                ("call_back_hours", "2"),
+                ("call_back_note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(to, format!("/agent/tickets/{id}?done=call_logged"));
+    let (_, html) = a.page(&format!("/agent/tickets/{id}")).await;
+    assert!(html.contains("phone call"), "the entry is marked as a call");
+    assert!(html.contains("black screen after the logo"));
+    assert!(
+        html.matches("href=\"tel:+49301234567\"").count() >= 2,
+        "tel: links on the call entry and in the customer panel"
+    );
+    let (_, t) = w
+        .app
+        .get(&format!("/api/v1/tickets/{id}"), &w.c1.token)
+        .await;
+    assert!(
+        t["promise"]["due_at"].is_string(),
+        "the call-back is promised: {t}"
+    );
+
+    // An agent of another team: the ticket is not there for them.
+    let b = Browser::of(&w.app, &w.agent_b).await;
+    let (st, _) = b
+        .form(
+            &format!("/agent/tickets/{id}/call"),
+            &[
+                ("number", "+49301234567"),
+                ("direction", "inbound"),
+                ("duration_seconds", "60"),
+                ("outcome", "resolved"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // An unknown number becomes a new customer, found by it at once.
+    let (_, html) = a.page("/agent/call?number=%2B4940555000").await;
+    assert!(html.contains("Nobody has this number yet"));
+    let (st, to) = a
+        .form(
+            "/agent/call/customer",
+            &[
+                ("number", "+49 40 555000"),
+                ("name", "Alex Morgan"),
+                ("email", "alex.morgan@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "{to}");
+    let (_, html) = a.page(&to).await;
+    assert!(html.contains("Alex Morgan"), "{html}");
+    // Another number linked to an existing customer.
+    let (st, _) = a
+        .form(
+            "/agent/call/link",
+            &[
+                ("number", "+49 40 555001"),
+                ("customer_id", &w.c2.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, v) = w
+        .app
+        .get(
+            "/api/v1/calls/lookup?number=%2B4940555001",
+            &w.agent_a.token,
+        )
+        .await;
+    assert_eq!(v["callers"][0]["profile"]["id"], w.c2.id);
+}
