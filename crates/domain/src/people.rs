@@ -37,25 +37,18 @@ named_enum!(
 );
 
 impl IdentityKind {
-    /// Normalises an identity value so the same person is recognised whatever the spelling.
-    pub fn normalise(self, value: &str) -> Result<String, Invalid> {
+    /// Normalises an identity value so the same person is recognised whatever the spelling:
+    /// e-mail addresses lower-cased, phone numbers in E.164 (a national number takes
+    /// `home`, the desk's default country calling code).
+    pub fn normalise(
+        self,
+        value: &str,
+        home: Option<crate::CountryCode>,
+    ) -> Result<String, Invalid> {
         match self {
             IdentityKind::Email => EmailAddress::parse(value).map(|e| e.0),
             IdentityKind::Phone => {
-                let trimmed = value.trim();
-                let digits: String = trimmed.chars().filter(|c| c.is_ascii_digit()).collect();
-                let allowed = trimmed
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-                if !allowed || !(5..=15).contains(&digits.len()) {
-                    return Err(Invalid::new(
-                        "value",
-                        ErrorCode::InvalidPhone,
-                        "a phone number has 5 to 15 digits, optionally with + - ( ) . and spaces",
-                    ));
-                }
-                let plus = if trimmed.starts_with('+') { "+" } else { "" };
-                Ok(format!("{plus}{digits}"))
+                crate::PhoneNumber::parse(value, home, "value").map(String::from)
             }
             IdentityKind::Chat => {
                 let handle = value.trim();
@@ -216,13 +209,21 @@ mod tests {
     }
 
     #[test]
-    fn phone_numbers_normalise_to_digits() {
+    fn phone_numbers_normalise_to_e164() {
         assert_eq!(
-            IdentityKind::Phone.normalise("+44 (20) 7946-0958").unwrap(),
+            IdentityKind::Phone
+                .normalise("+44 (20) 7946-0958", None)
+                .unwrap(),
             "+442079460958"
         );
-        assert!(IdentityKind::Phone.normalise("call me").is_err());
-        assert!(IdentityKind::Phone.normalise("12").is_err());
+        let de = crate::CountryCode::parse("49").ok();
+        assert_eq!(
+            IdentityKind::Phone.normalise("030 1234567", de).unwrap(),
+            "+49301234567"
+        );
+        assert!(IdentityKind::Phone.normalise("030 1234567", None).is_err());
+        assert!(IdentityKind::Phone.normalise("call me", None).is_err());
+        assert!(IdentityKind::Phone.normalise("12", None).is_err());
     }
 
     #[test]

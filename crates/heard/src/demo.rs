@@ -9,6 +9,7 @@
 //! obeys every rule a real user would.
 
 use anyhow::Context;
+use heard_services::calls::PhoneSettings;
 use heard_services::desk::DeskState;
 use heard_services::people::*;
 use heard_services::routing::{HandOver, NewCollaborator, PresenceInput};
@@ -140,7 +141,10 @@ pub async fn fill(services: &Services, base_url: &str) -> anyhow::Result<()> {
     println!(
         "\nAPI tokens (Authorization: Bearer …):\n  agent sam@heard.demo: {agent_token}\n  customer olivia.chen@northwind.example: {customer_token}"
     );
-    println!("  try: curl -H 'Authorization: Bearer {agent_token}' {base_url}/api/v1/tickets\n");
+    println!("  try: curl -H 'Authorization: Bearer {agent_token}' {base_url}/api/v1/tickets");
+    println!(
+        "  caller lookup (what a softphone opens): {base_url}/agent/call?number=%2B12125550142\n"
+    );
     Ok(())
 }
 
@@ -279,16 +283,31 @@ async fn create(services: &Services) -> anyhow::Result<()> {
             .await?;
         customers.push(c.id);
     }
+    // The desk answers a North American line: national numbers are read as +1.
     services
-        .add_identity(
-            admin,
-            customers[0],
-            NewIdentity {
-                kind: "phone".into(),
-                value: "+1 (212) 555-0142".into(),
+        .set_phone_settings(
+            None,
+            PhoneSettings {
+                default_country_code: Some("+1".into()),
             },
         )
         .await?;
+    for (customer, number) in [
+        (customers[0], "+1 (212) 555-0142"),
+        (customers[1], "312.555.0187"),
+        (customers[2], "+33 (0)1 42 68 53 00"),
+    ] {
+        services
+            .add_identity(
+                admin,
+                customer,
+                NewIdentity {
+                    kind: "phone".into(),
+                    value: number.into(),
+                },
+            )
+            .await?;
+    }
     services
         .add_identity(
             admin,

@@ -87,7 +87,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         InvalidId | InvalidIdempotencyKey | InvalidQuery | MalformedJson => 400,
         Unauthenticated => 401,
         CsrfTokenInvalid | Forbidden => 403,
-        AgentNotFound | ArticleNotFound | AttachmentNotFound | CalendarNotFound
+        AgentNotFound | ArticleNotFound | AttachmentNotFound | CalendarNotFound | CallNotFound
         | CategoryNotFound | CollaboratorNotFound | CustomerNotFound | MailNotConfigured
         | OrganizationNotFound | PolicyNotFound | ProblemNotFound | RouteNotFound
         | QuarantineNotFound | MailboxNotFound | MailNotFound | TeamNotFound | TicketNotFound
@@ -127,7 +127,11 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | InvalidChatHandle
         | InvalidCursor
         | InvalidDays
+        | InvalidCallDirection
+        | InvalidCallOutcome
+        | InvalidCountryCode
         | InvalidDomain
+        | InvalidDuration
         | InvalidDueAt
         | InvalidEmail
         | InvalidEvent
@@ -183,6 +187,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | NoteTooLong
         | NowhereToEscalate
         | OneProblem
+        | OneTicket
         | PromiseInPast
         | QueryTooLong
         | RootCauseTooLong

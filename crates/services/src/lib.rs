@@ -4,6 +4,7 @@
 //! so every channel follows the same rules.
 
 pub mod auth;
+pub mod calls;
 pub mod care;
 pub mod categories;
 mod clock;

@@ -457,7 +457,7 @@ impl Services {
         self.require(actor.may_manage_customers(), "add identities")?;
         self.customer_row(customer_id).await?;
         let kind: IdentityKind = input.kind.parse()?;
-        let value = kind.normalise(&input.value)?;
+        let value = kind.normalise(&input.value, self.home_country().await?)?;
         self.store
             .add_identity(customer_id, kind.as_str(), &value, self.now())
             .await?;

@@ -9,6 +9,7 @@
 
 mod backend;
 mod backup;
+mod calls;
 mod diagnosis;
 mod error;
 mod group;
@@ -27,6 +28,7 @@ mod trust;
 mod viewers;
 
 pub use backend::{Backend, Store};
+pub use calls::{CallRow, ContactRow, ListCalls, NewCall};
 pub use error::StoreError;
 pub use inbound_mail::{
     BounceRow, MailClaim, MailOutcome, MailboxRow, MessageMailRow, NewInboundMail, NewQuarantine,

@@ -509,7 +509,7 @@ impl Store {
     pub async fn merge_tickets(&self, m: &TicketMerge, now: i64) -> Result<Option<i64>> {
         Ok(in_transaction!(self, |tx| {
             write_in!(tx, m.source, now);
-            for table in ["messages", "attachments"] {
+            for table in ["messages", "attachments", "calls"] {
                 sqlx::query(&format!(
                     "UPDATE {table} SET ticket_id = $1 WHERE ticket_id = $2"
                 ))
@@ -519,6 +519,40 @@ impl Store {
                 .await?;
             }
             write_in!(tx, m.target, now)
+        }))
+    }
+
+    /// Writes a logged call: the ticket's change (its phone entry in the conversation, its
+    /// events, a call-back promise) and the call's row, in one transaction, only if the
+    /// ticket did not change since it was read. Returns (call id, message id).
+    pub async fn log_call(
+        &self,
+        w: &TicketWrite,
+        c: &crate::NewCall,
+        now: i64,
+    ) -> Result<(i64, i64)> {
+        Ok(in_transaction!(self, |tx| {
+            let message_id = write_in!(tx, w, now).ok_or(StoreError::Stale)?;
+            let call_id = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO calls (ticket_id, message_id, customer_id, agent_id, direction, number,
+                                    duration_seconds, outcome, notes, call_back_due, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(w.id)
+            .bind(message_id)
+            .bind(c.customer_id)
+            .bind(c.agent_id)
+            .bind(&c.direction)
+            .bind(&c.number)
+            .bind(c.duration_seconds)
+            .bind(&c.outcome)
+            .bind(&c.notes)
+            .bind(c.call_back_due)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::classify(e, "call"))?;
+            (call_id, message_id)
         }))
     }
 

@@ -137,6 +137,8 @@ pub struct Entry {
     pub body_text: String,
     /// Sanitised on the way in (ammonia), so it may be rendered as HTML.
     pub body_html: Option<String>,
+    /// The call this entry records, when it is a logged phone call.
+    pub call: Option<crate::phone::CallLine>,
 }
 
 pub struct Fact {
@@ -232,8 +234,14 @@ struct TicketPage {
     customer_email: String,
     customer_since: String,
     time_zone: String,
-    identities: Vec<(String, String)>,
+    identities: Vec<crate::phone::IdentityLine>,
     facts: Vec<Fact>,
+    /// The number the call form starts with (the customer's first phone identity).
+    phone: String,
+    call_id: &'static str,
+    durations: Vec<(i64, &'static str)>,
+    outcomes: Vec<(&'static str, &'static str)>,
+    call_backs: Vec<(i64, &'static str)>,
     others: Vec<Card>,
     teams: Vec<TeamOption>,
     coached: Option<Coached>,
@@ -325,10 +333,26 @@ async fn ticket_page(
         .iter()
         .find(|m| m.author.role == "customer")
         .map(|m| m.id);
+    let calls = s
+        .services
+        .list_calls(
+            &viewer.actor,
+            heard_services::calls::CallQuery {
+                ticket_id: Some(id),
+                limit: Some(200),
+                ..Default::default()
+            },
+        )
+        .await?
+        .items;
     let entries = d
         .messages
         .iter()
         .map(|m| Entry {
+            call: calls
+                .iter()
+                .find(|c| c.message_id == m.id)
+                .map(crate::phone::CallLine::from),
             author: m.author.name.clone(),
             role: m.author.role.clone(),
             internal: m.kind == "internal",
@@ -348,12 +372,7 @@ async fn ticket_page(
                     .time_zone
                     .clone()
                     .unwrap_or_else(|| "not known".into()),
-                c.profile
-                    .identities
-                    .iter()
-                    .filter(|i| !(i.kind == "email" && i.value == c.profile.email))
-                    .map(|i| (sentence(&i.kind), i.value.clone()))
-                    .collect(),
+                crate::phone::identity_lines(&c.profile),
                 c.profile
                     .facts
                     .iter()
@@ -368,6 +387,13 @@ async fn ticket_page(
             ),
             None => Default::default(),
         };
+    let phone = d
+        .customer
+        .iter()
+        .flat_map(|c| c.profile.identities.iter())
+        .find(|i| i.kind == "phone")
+        .map(|i| i.value.clone())
+        .unwrap_or_default();
     let teams = s
         .services
         .team_names(&viewer.actor)
@@ -472,6 +498,11 @@ async fn ticket_page(
         time_zone,
         identities,
         facts,
+        phone,
+        call_id: "ticket-call",
+        durations: crate::phone::durations(),
+        outcomes: crate::phone::outcomes(),
+        call_backs: crate::phone::call_backs(),
         others,
         teams,
         coached,

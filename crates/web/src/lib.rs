@@ -20,6 +20,7 @@ mod help;
 mod merge;
 mod page;
 mod password;
+mod phone;
 mod policies;
 mod portal;
 mod presence;
@@ -79,6 +80,13 @@ pub fn router(services: Services) -> Router {
         .route("/agent/tickets/{id}/update", post(agent::update))
         .route("/agent/tickets/{id}/escalate", post(agent::escalate))
         .route("/agent/tickets/{id}/promise", post(agent::promise))
+        .route("/agent/tickets/{id}/call", post(phone::log_on_ticket))
+        .route(
+            "/agent/call",
+            get(phone::lookup).post(phone::log_from_lookup),
+        )
+        .route("/agent/call/customer", post(phone::create_caller))
+        .route("/agent/call/link", post(phone::link_caller))
         .route("/agent/tickets/{id}/merge", post(merge::merge))
         .route("/agent/tickets/{id}/diagnosis", post(diagnosis::diagnose))
         .route("/agent/problems", get(diagnosis::problems))

@@ -1,5 +1,6 @@
 //! The `/api/v1` routes. Each handler translates HTTP to one service call and back.
 
+mod calls;
 mod care;
 mod kb;
 mod mail;
@@ -29,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(routing::routes())
         .merge(viewers::routes())
         .merge(mail::routes())
+        .merge(calls::routes())
 }
 
 /// 200 when the database answers.
