@@ -182,6 +182,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | MissingTicket
         | NoteTooLong
         | NowhereToEscalate
+        | NobodyAtTier
         | OneProblem
         | PromiseInPast
         | QueryTooLong

@@ -12,6 +12,7 @@ mod backup;
 mod diagnosis;
 mod error;
 mod group;
+mod history;
 mod inbound_mail;
 mod kb;
 mod mail;
@@ -34,7 +35,8 @@ pub use inbound_mail::{
 };
 pub use kb::{
     ArticleContent, ArticleRow, ArticleVersionRow, CategoryCountRow, CategoryRow,
-    DeflectionEventRow, FeedbackRow, FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
+    DeflectionEventRow, FeedbackRow, FeedbackSummaryRow, HelpfulArticleRow, OutboxRow,
+    SearchLogRow, TicketForIndex,
 };
 pub use mail::{MailRow, NewMail, NewSigninLink};
 pub use outbound_mail::{NewTicketMail, ReplyDueRow};

@@ -176,7 +176,10 @@ pub fn secure_attribute(s: &heard_services::Services) -> &'static str {
 
 /// The pre-session form token: the browser's own while it is one this desk signed and
 /// still valid, else a new one with the cookie that carries it.
-async fn form_token(s: &WebState, headers: &HeaderMap) -> PageResult<(String, Option<String>)> {
+pub(crate) async fn form_token(
+    s: &WebState,
+    headers: &HeaderMap,
+) -> PageResult<(String, Option<String>)> {
     if let Some(t) = cookie(headers, FORM_COOKIE)
         && s.services.form_token_valid(&t).await?
     {
@@ -192,7 +195,11 @@ async fn form_token(s: &WebState, headers: &HeaderMap) -> PageResult<(String, Op
 
 /// The form must echo its cookie, and the cookie must be one this desk signed: a value
 /// planted in the browser by someone else (double submit alone would take it) fails.
-async fn check_form_token(s: &WebState, headers: &HeaderMap, sent: &str) -> PageResult<()> {
+pub(crate) async fn check_form_token(
+    s: &WebState,
+    headers: &HeaderMap,
+    sent: &str,
+) -> PageResult<()> {
     match cookie(headers, FORM_COOKIE) {
         Some(t)
             if constant_time_eq(t.as_bytes(), sent.as_bytes())
@@ -204,7 +211,7 @@ async fn check_form_token(s: &WebState, headers: &HeaderMap, sent: &str) -> Page
     }
 }
 
-fn with_cookie(mut r: Response, set: Option<String>) -> Response {
+pub(crate) fn with_cookie(mut r: Response, set: Option<String>) -> Response {
     if let Some(c) = set.and_then(|c| c.parse().ok()) {
         r.headers_mut().append(header::SET_COOKIE, c);
     }
