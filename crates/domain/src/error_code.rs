@@ -148,6 +148,7 @@ error_codes! {
     NotFlaggedAbusive => "not_flagged_abusive",
     NotResolved => "not_resolved",
     NoteTooLong => "note_too_long",
+    NobodyAtTier => "nobody_at_tier",
     NowhereToEscalate => "nowhere_to_escalate",
     OneProblem => "one_problem",
     OneTicket => "one_ticket",

@@ -36,6 +36,28 @@ impl Status {
         }
     }
 
+    /// Every state a ticket in `self` may move to, in the order a person reads them: what
+    /// a status menu offers, and exactly what [`Status::transition`] accepts.
+    pub fn allowed_next(self) -> Vec<Status> {
+        Status::ALL
+            .iter()
+            .copied()
+            .filter(|to| self.can_become(*to))
+            .collect()
+    }
+
+    /// How a person reads the state ("waiting on the customer"), for messages and menus.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Open => "open",
+            Status::PendingCustomer => "waiting on the customer",
+            Status::PendingThirdParty => "waiting on a third party",
+            Status::Resolved => "resolved",
+            Status::Closed => "closed",
+        }
+    }
+
     pub fn transition(self, to: Status) -> Result<Status, Invalid> {
         if self.can_become(to) {
             Ok(to)
@@ -43,9 +65,33 @@ impl Status {
             Err(Invalid::new(
                 "status",
                 ErrorCode::InvalidTransition,
-                format!("a {self} ticket cannot become {to}"),
+                self.refusal(to),
             ))
         }
+    }
+
+    /// Why `self` cannot become `to`, in plain words with the way forward.
+    fn refusal(self, to: Status) -> String {
+        let (from, to_label) = (self.label(), to.label());
+        if self == Status::Closed {
+            return "this ticket is closed and cannot change any more; a new message from the customer opens a follow-up".into();
+        }
+        if self == to {
+            return format!("the ticket is already {from}");
+        }
+        if to == Status::New {
+            return "a ticket cannot go back to new once someone has looked at it".into();
+        }
+        if to == Status::Closed {
+            return format!(
+                "a ticket that is {from} cannot be closed yet: mark it resolved first, then close it"
+            );
+        }
+        let allowed: Vec<&str> = self.allowed_next().iter().map(|s| s.label()).collect();
+        format!(
+            "a ticket that is {from} cannot become {to_label}; it can become {}",
+            allowed.join(" or ")
+        )
     }
 
     /// Open tickets are the ones someone still owes the customer something on.
@@ -219,6 +265,27 @@ mod tests {
     }
 
     #[test]
+    fn allowed_moves_are_listed_in_order() {
+        assert_eq!(
+            Status::Resolved.allowed_next(),
+            vec![Status::Open, Status::Closed]
+        );
+        assert!(Status::Closed.allowed_next().is_empty());
+        assert_eq!(
+            Status::New.allowed_next(),
+            vec![
+                Status::Open,
+                Status::PendingCustomer,
+                Status::PendingThirdParty,
+                Status::Resolved
+            ]
+        );
+        let refusal = Status::Open.transition(Status::Closed).unwrap_err().message;
+        assert!(refusal.contains("mark it resolved first"), "{refusal}");
+        assert!(!refusal.contains("a open"));
+    }
+
+    #[test]
     fn customers_writing_move_the_ticket() {
         assert_eq!(
             Status::PendingCustomer.after_customer_message().unwrap(),
@@ -266,6 +333,17 @@ mod tests {
             }
             if to == Status::Closed {
                 prop_assert_eq!(from.can_become(to), from == Status::Resolved);
+            }
+        }
+
+        #[test]
+        fn offered_moves_are_exactly_the_accepted_ones(from in any_status(), to in any_status()) {
+            let offered = from.allowed_next().contains(&to);
+            prop_assert_eq!(offered, from.transition(to).is_ok());
+            if !offered {
+                let e = from.transition(to).unwrap_err();
+                prop_assert_eq!(e.field, Some("status"));
+                prop_assert!(!e.message.contains("/api/") && !e.message.contains(" a open"));
             }
         }
 

@@ -160,9 +160,7 @@ impl Services {
         } else {
             Err(ServiceError::conflict(
                 ErrorCode::RootCauseRequired,
-                format!(
-                    "this customer was upset: record the root cause (POST /api/v1/tickets/{ticket_id}/diagnosis) before closing"
-                ),
+                "this customer was upset: record the root cause in the diagnosis before closing the ticket",
             ))
         }
     }

@@ -186,6 +186,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | MissingTicket
         | NoteTooLong
         | NowhereToEscalate
+        | NobodyAtTier
         | OneProblem
         | OneTicket
         | PromiseInPast

@@ -11,6 +11,7 @@ mod clock;
 pub mod desk;
 pub mod diagnosis;
 mod error;
+pub mod history;
 pub mod intake;
 pub mod kb;
 pub mod mail;

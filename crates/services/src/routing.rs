@@ -958,7 +958,7 @@ fn require_open(t: &TicketRow, what: &str) -> Result<()> {
     } else {
         Err(ServiceError::conflict(
             ErrorCode::TicketNotOpen,
-            format!("a {status} ticket cannot be {what}"),
+            format!("this ticket is {}, so it cannot be {what}", status.label()),
         ))
     }
 }
@@ -1370,6 +1370,12 @@ impl Services {
                 && t.tier < 3
                 && t.status.parse::<Status>().is_ok_and(Status::is_open);
             if !due {
+                return Ok(false);
+            }
+            // Nobody works the next tier: the ticket keeps its owner and waits, visibly,
+            // with the supervisors told, rather than moving into a queue nobody reads.
+            if !self.coverage().await?.covers(t.team_id, t.tier + 1) {
+                self.wait_for_nobody(&t, t.tier + 1, now).await?;
                 return Ok(false);
             }
             let reason = format!("stuck at tier {} past {minutes} business minutes", t.tier);

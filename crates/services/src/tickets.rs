@@ -702,6 +702,11 @@ impl Services {
         };
         let mut ticket = TicketView::from_row(t, p.tags, staff);
         let handoff = self.handoff_view(&p.events, &ticket, staff).await?;
+        let waiting_escalation = if staff {
+            crate::history::waiting_escalation(&p.events, ticket.tier)
+        } else {
+            None
+        };
         // The stored promise was settled at the last write; the clocks are as of now.
         ticket.next_update_due = clocks.next_update_due.map(|d| rfc3339(d.as_millisecond()));
         let zone = p.zone.unwrap_or_else(|| "UTC".into());
@@ -720,6 +725,7 @@ impl Services {
             promise,
             next_update_due_local,
             handoff,
+            waiting_escalation,
             collaborators,
             routing,
         })
@@ -973,7 +979,7 @@ impl Services {
                     && patch.tags.is_none();
                 if !only_solving {
                     return Err(ServiceError::forbidden(
-                        "customers may only mark their request as solved (status: resolved)",
+                        "customers may only mark their request as solved",
                     ));
                 }
             }
@@ -1203,6 +1209,7 @@ impl Services {
             self.staff_member(a, "to_assignee_id").await?;
         }
         let routing = &snapshot.routing;
+        let coverage = self.coverage().await?;
         self.with_ticket(actor, id, |t, _now| {
             if !actor.may_manage_tickets() {
                 return Err(ServiceError::forbidden("only staff escalate tickets"));
@@ -1214,7 +1221,7 @@ impl Services {
             let note = heard_domain::handoff::note(&input.handoff_note, &t.subject)?;
             let status = parse_status(&t.status)?;
             if !status.is_open() {
-                return Err(ServiceError::conflict(ErrorCode::TicketNotOpen, format!("a {status} ticket cannot be escalated")));
+                return Err(ServiceError::conflict(ErrorCode::TicketNotOpen, format!("this ticket is {}, so it cannot be escalated; reopen it first", status.label())));
             }
             let to_tier = match input.to_tier {
                 Some(n) => heard_domain::Tier::new(n).map_err(|e| Invalid { field: Some("to_tier"), ..e })?.get() as i64,
@@ -1224,6 +1231,12 @@ impl Services {
             let to_team = input.to_team_id.or(t.team_id);
             if to_team == t.team_id && to_tier == t.tier && input.to_assignee_id.is_none() {
                 return Err(ServiceError::invalid("to_tier", ErrorCode::NowhereToEscalate, "name another team, tier or agent to hand this ticket to"));
+            }
+            // Handed to nobody in particular, the ticket must land where someone can take it.
+            if input.to_assignee_id.is_none() && !coverage.covers(to_team, to_tier) {
+                let team = to_team.and_then(|id| snapshot.teams.iter().find(|t| t.id == id)).map(|t| t.name.as_str());
+                let field = if to_team != t.team_id { "to_team_id" } else { "to_tier" };
+                return Err(ServiceError::invalid(field, ErrorCode::NobodyAtTier, heard_domain::coverage::nobody_there(to_tier, team)));
             }
             let mut c = Change::of(t);
             c.state.team_id = to_team;

@@ -314,6 +314,10 @@ pub struct TicketDetail {
     /// anything; staff also get who handed it on, why, and the hand-off note.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handoff: Option<HandoffView>,
+    /// Staff only: an automatic escalation found nobody at the next tier, so the ticket
+    /// stays where it is and waits (the supervisors were alerted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_escalation: Option<crate::history::WaitingEscalation>,
     /// Colleagues invited to work the ticket (staff only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collaborators: Option<Vec<CollaboratorView>>,

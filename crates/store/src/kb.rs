@@ -784,3 +784,45 @@ impl Store {
         }))
     }
 }
+
+/// A public article with how many readers said it helped (the help centre's home).
+#[derive(Debug, Clone, FromRow)]
+pub struct HelpfulArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub helpful: i64,
+}
+
+impl Store {
+    /// Categories holding public articles, with how many, by path.
+    pub async fn public_categories(&self) -> Result<Vec<(String, i64)>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, (String, i64)>(
+                "SELECT c.path, COUNT(a.id) FROM kb_categories c
+                 JOIN kb_articles a ON a.category_id = c.id
+                 WHERE a.visibility = 'public' GROUP BY c.path ORDER BY c.path",
+            )
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    /// The public articles readers found most helpful (then the oldest first).
+    pub async fn most_helpful_public(&self, limit: i64) -> Result<Vec<HelpfulArticleRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, HelpfulArticleRow>(
+                "SELECT a.id, a.slug, a.title, a.summary,
+                        COALESCE(SUM(CASE WHEN f.helpful THEN 1 ELSE 0 END), 0) AS helpful
+                 FROM kb_articles a LEFT JOIN kb_feedback f ON f.article_id = a.id
+                 WHERE a.visibility = 'public'
+                 GROUP BY a.id, a.slug, a.title, a.summary
+                 ORDER BY helpful DESC, a.id LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+}

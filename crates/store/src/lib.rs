@@ -13,6 +13,7 @@ mod calls;
 mod diagnosis;
 mod error;
 mod group;
+mod history;
 mod inbound_mail;
 mod kb;
 mod mail;
@@ -36,7 +37,8 @@ pub use inbound_mail::{
 };
 pub use kb::{
     ArticleContent, ArticleRow, ArticleVersionRow, CategoryCountRow, CategoryRow,
-    DeflectionEventRow, FeedbackRow, FeedbackSummaryRow, OutboxRow, SearchLogRow, TicketForIndex,
+    DeflectionEventRow, FeedbackRow, FeedbackSummaryRow, HelpfulArticleRow, OutboxRow,
+    SearchLogRow, TicketForIndex,
 };
 pub use mail::{LinkPurpose, MailRow, NewMail, NewSigninLink};
 pub use outbound_mail::{NewTicketMail, ReplyDueRow};

@@ -6,14 +6,16 @@
 use crate::WebState;
 use crate::cards::Card;
 use crate::format::when;
+use crate::forms::{FormState, field, refusal};
 use crate::page::{BackTo, Chrome, PageError, PageResult, notice_text, render, see_other};
 use crate::portal::{Attachment, attachments};
 use crate::session::Viewer;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use heard_domain::Invalid;
+use heard_domain::{Invalid, Status};
 use heard_language::{Audience, Checklist, KnownFact, ToneContext, ToneReview, review_tone};
+use heard_services::calls::CallView;
 use heard_services::ErrorCode;
 use heard_services::ServiceError;
 use heard_services::service_levels::NewPromise;
@@ -260,6 +262,10 @@ struct TicketPage {
     can_take_over: bool,
     /// Other staff with this ticket open now (the script keeps it current).
     viewers: Vec<ViewerLine>,
+    /// A refused form on this page: its message beside the field, what was typed kept.
+    f: FormState,
+    /// "waiting for tier 2 — nobody on it": an automatic escalation found nobody.
+    waiting: Option<String>,
 }
 
 pub struct ViewerLine {
@@ -314,39 +320,15 @@ fn known_facts(d: &TicketDetail) -> Vec<KnownFact> {
         .unwrap_or_default()
 }
 
-async fn ticket_page(
-    s: &WebState,
-    viewer: &Viewer,
-    id: i64,
-    coached: Option<Coached>,
-    notice: Option<String>,
-) -> PageResult {
-    viewer.require_staff()?;
-    let now = s.services.now();
-    let d = s.services.ticket_detail(&viewer.actor, id).await?;
-    if let Some(into) = d.merged_into {
-        return Ok(see_other(&format!("/agent/tickets/{into}"), "merged"));
-    }
-    let card = Card::new(&d.ticket, now);
+/// The conversation as staff read it, the customer's first account marked and each
+/// logged call shown with its details.
+pub(crate) fn entries_of(d: &TicketDetail, calls: &[CallView]) -> Vec<Entry> {
     let first_customer = d
         .messages
         .iter()
         .find(|m| m.author.role == "customer")
         .map(|m| m.id);
-    let calls = s
-        .services
-        .list_calls(
-            &viewer.actor,
-            heard_services::calls::CallQuery {
-                ticket_id: Some(id),
-                limit: Some(200),
-                ..Default::default()
-            },
-        )
-        .await?
-        .items;
-    let entries = d
-        .messages
+    d.messages
         .iter()
         .map(|m| Entry {
             call: calls
@@ -361,7 +343,94 @@ async fn ticket_page(
             body_text: m.body_text.clone(),
             body_html: m.body_html.clone(),
         })
-        .collect();
+        .collect()
+}
+
+/// The latest hand-off as staff read it.
+pub(crate) fn handoff_of(d: &TicketDetail) -> Option<Handoff> {
+    d.handoff.as_ref().map(|h| Handoff {
+        what: match (h.kind.as_str(), h.automatic) {
+            ("escalated", true) => "Escalated automatically",
+            ("escalated", false) => "Escalated",
+            ("handed_over", _) => "Handed over",
+            _ => "Taken over by a supervisor",
+        },
+        from: h.from.as_ref().map(|f| f.name.clone()),
+        at: when(&h.at),
+        reason: h.reason.clone(),
+        note: h.handoff_note.clone(),
+    })
+}
+
+async fn ticket_page(
+    s: &WebState,
+    viewer: &Viewer,
+    id: i64,
+    coached: Option<Coached>,
+    notice: Option<String>,
+) -> PageResult {
+    ticket_page_with(s, viewer, id, coached, notice, FormState::default()).await
+}
+
+/// The ticket page again with a refused form beside its fields (422).
+async fn refused_on_ticket(s: &WebState, viewer: &Viewer, id: i64, f: FormState) -> PageResult {
+    let mut page = ticket_page_with(s, viewer, id, None, None, f).await?;
+    *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(page)
+}
+
+/// The states the status menu offers: only the moves the state machine allows from here.
+fn status_choices(current: &str) -> Vec<Choice> {
+    current
+        .parse::<Status>()
+        .map(Status::allowed_next)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|to| {
+            let label = match to {
+                Status::Open => "Open",
+                Status::PendingCustomer => "Waiting on customer",
+                Status::PendingThirdParty => "Waiting on third party",
+                Status::Resolved => "Resolved",
+                Status::Closed => "Closed",
+                Status::New => return None,
+            };
+            Some(Choice {
+                value: to.as_str(),
+                label,
+            })
+        })
+        .collect()
+}
+
+async fn ticket_page_with(
+    s: &WebState,
+    viewer: &Viewer,
+    id: i64,
+    coached: Option<Coached>,
+    notice: Option<String>,
+    f: FormState,
+) -> PageResult {
+    viewer.require_staff()?;
+    let now = s.services.now();
+    let d = s.services.ticket_detail(&viewer.actor, id).await?;
+    if let Some(into) = d.merged_into {
+        return Ok(see_other(&format!("/agent/tickets/{into}"), "merged"));
+    }
+    let card = Card::new(&d.ticket, now);
+    let calls = s
+        .services
+        .list_calls(
+            &viewer.actor,
+            heard_services::calls::CallQuery {
+                ticket_id: Some(id),
+                limit: Some(200),
+                ..Default::default()
+            },
+        )
+        .await?
+        .items;
+    let entries = entries_of(&d, &calls);
     let (customer_name, customer_email, customer_since, time_zone, identities, facts, others) =
         match &d.customer {
             Some(c) => (
@@ -446,18 +515,8 @@ async fn ticket_page(
         })
         .collect();
     let abusive = d.ticket.frustration.as_ref().is_some_and(|f| f.abusive);
-    let handoff = d.handoff.as_ref().map(|h| Handoff {
-        what: match (h.kind.as_str(), h.automatic) {
-            ("escalated", true) => "Escalated automatically",
-            ("escalated", false) => "Escalated",
-            ("handed_over", _) => "Handed over",
-            _ => "Taken over by a supervisor",
-        },
-        from: h.from.as_ref().map(|f| f.name.clone()),
-        at: when(&h.at),
-        reason: h.reason.clone(),
-        note: h.handoff_note.clone(),
-    });
+    let handoff = handoff_of(&d);
+    let waiting = d.waiting_escalation.as_ref().map(|w| w.message.clone());
     let routing = d.routing.as_ref().map(|r| (when(&r.at), r.reasons.clone()));
     // Opening the page counts as a heartbeat, so others see this viewer even before (or
     // without) the script.
@@ -507,16 +566,9 @@ async fn ticket_page(
         teams,
         coached,
         viewers,
-        statuses: [
-            ("open", "Open"),
-            ("pending_customer", "Waiting on customer"),
-            ("pending_third_party", "Waiting on third party"),
-            ("resolved", "Resolved"),
-            ("closed", "Closed"),
-        ]
-        .into_iter()
-        .map(|(value, label)| Choice { value, label })
-        .collect(),
+        waiting,
+        statuses: status_choices(&d.ticket.status),
+        f,
     }))
 }
 
@@ -526,7 +578,14 @@ pub async fn ticket(
     Path(id): Path<i64>,
     Query(q): Query<Done>,
 ) -> PageResult {
-    ticket_page(&s, &viewer, id, None, notice_text(q.done.as_deref())).await
+    match ticket_page(&s, &viewer, id, None, notice_text(q.done.as_deref())).await {
+        // A ticket this agent handed on: readable from their history, never workable.
+        Err(PageError::Service {
+            error: ServiceError::NotFound { .. },
+            ..
+        }) => crate::history::handled_page(&s, &viewer, id).await,
+        other => other,
+    }
 }
 
 #[derive(Deserialize)]
@@ -589,62 +648,70 @@ pub async fn reply(
     Ok(see_other(&back, if internal { "noted" } else { "sent" }))
 }
 
-#[derive(Deserialize)]
-pub struct UpdateForm {
-    csrf: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    assign: String,
-}
+/// A form's fields in order, as sent.
+type Fields = Form<Vec<(String, String)>>;
 
 pub async fn update(
     State(s): State<WebState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(f): Form<UpdateForm>,
+    Form(v): Fields,
 ) -> PageResult {
-    viewer.check_csrf(&f.csrf)?;
+    viewer.check_csrf(field(&v, "csrf"))?;
     viewer.require_staff()?;
     let back = format!("/agent/tickets/{id}");
     let current = s.services.visible_ticket(&viewer.actor, id).await?;
     let mut patch = TicketPatch::default();
-    if !f.status.is_empty() && f.status != current.status {
-        patch.status = Some(f.status.clone());
+    let status = field(&v, "status");
+    if !status.is_empty() && status != current.status {
+        patch.status = Some(status.to_string());
     }
-    match f.assign.as_str() {
+    match field(&v, "assign") {
         "me" => patch.assignee_id = Some(Some(viewer.actor.user_id)),
         "nobody" => patch.assignee_id = Some(None),
         _ => {}
     }
-    s.services
-        .update_ticket(&viewer.actor, id, patch)
-        .await
-        .back_to(&back)?;
-    Ok(see_other(&back, "updated"))
+    match s.services.update_ticket(&viewer.actor, id, patch).await {
+        Ok(_) => Ok(see_other(&back, "updated")),
+        // The root cause is asked for by the Diagnose form on this page: the refusal is
+        // shown there, and that form takes the focus.
+        Err(e) if e.code() == ErrorCode::RootCauseRequired => {
+            let mut f = FormState::new("diagnose", &[]);
+            f.refuse(
+                "root_cause",
+                "This customer was upset, so the ticket closes only once the root cause is recorded. Write it here, then close the ticket.",
+            );
+            refused_on_ticket(&s, &viewer, id, f).await
+        }
+        Err(e) => {
+            let f = refusal(
+                "update",
+                &v,
+                e,
+                &[("status", "status"), ("assignee_id", "assign")],
+            )?;
+            refused_on_ticket(&s, &viewer, id, f).await
+        }
+    }
 }
 
-#[derive(Deserialize)]
-pub struct EscalateForm {
-    csrf: String,
-    #[serde(default)]
-    to_team_id: String,
-    #[serde(default)]
-    to_tier: String,
-    reason: String,
-    handoff_note: String,
-}
+const ESCALATE_FIELDS: &[(&str, &str)] = &[
+    ("to_team_id", "to_team_id"),
+    ("to_tier", "to_tier"),
+    ("reason", "reason"),
+    ("handoff_note", "handoff_note"),
+];
 
-fn optional_number(raw: &str, field: &'static str) -> PageResult<Option<i64>> {
+fn optional_number(raw: &str, field: &'static str) -> Result<Option<i64>, ServiceError> {
     if raw.trim().is_empty() {
         return Ok(None);
     }
     raw.trim().parse().map(Some).map_err(|_| {
-        PageError::from(ServiceError::Invalid(Invalid::new(
+        ServiceError::Invalid(Invalid::new(
             field,
             ErrorCode::InvalidNumber,
             "choose one of the listed options",
-        )))
+        ))
     })
 }
 
@@ -652,27 +719,30 @@ pub async fn escalate(
     State(s): State<WebState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(f): Form<EscalateForm>,
+    Form(v): Fields,
 ) -> PageResult {
-    viewer.check_csrf(&f.csrf)?;
+    viewer.check_csrf(field(&v, "csrf"))?;
     viewer.require_staff()?;
     let back = format!("/agent/tickets/{id}");
     let current = s.services.visible_ticket(&viewer.actor, id).await?;
-    // The form preselects the ticket's own team: choosing it means "stay, go up a tier".
-    let to_team = optional_number(&f.to_team_id, "to_team_id")
-        .map_err(|e| e.back_to(&back))?
-        .filter(|t| Some(*t) != current.team_id);
-    let input = Escalation {
-        to_team_id: to_team,
-        to_tier: optional_number(&f.to_tier, "to_tier").map_err(|e| e.back_to(&back))?,
-        to_assignee_id: None,
-        reason: f.reason,
-        handoff_note: f.handoff_note,
-    };
-    s.services
-        .escalate(&viewer.actor, id, input)
-        .await
-        .back_to(&back)?;
+    let escalated = async {
+        // The form preselects the ticket's own team: choosing it means "stay, go up a tier".
+        let to_team = optional_number(field(&v, "to_team_id"), "to_team_id")?
+            .filter(|t| Some(*t) != current.team_id);
+        let input = Escalation {
+            to_team_id: to_team,
+            to_tier: optional_number(field(&v, "to_tier"), "to_tier")?,
+            to_assignee_id: None,
+            reason: field(&v, "reason").to_string(),
+            handoff_note: field(&v, "handoff_note").to_string(),
+        };
+        s.services.escalate(&viewer.actor, id, input).await
+    }
+    .await;
+    if let Err(e) = escalated {
+        let f = refusal("escalate", &v, e, ESCALATE_FIELDS)?;
+        return refused_on_ticket(&s, &viewer, id, f).await;
+    }
     // The ticket may now belong to a team this agent cannot see.
     match s.services.visible_ticket(&viewer.actor, id).await {
         Ok(_) => Ok(see_other(&back, "escalated")),
@@ -862,7 +932,7 @@ pub async fn promise(
     viewer.require_staff()?;
     let back = format!("/agent/tickets/{id}");
     let hours = optional_number(&f.hours, "hours")
-        .map_err(|e| e.back_to(&back))?
+        .map_err(|e| PageError::from(e).back_to(&back))?
         .unwrap_or(4)
         .clamp(1, 24 * 14);
     let due = s.services.now() + hours * 60 * 60 * 1000;

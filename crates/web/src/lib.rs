@@ -17,6 +17,7 @@ mod format;
 mod forms;
 mod handoff;
 mod help;
+mod history;
 mod merge;
 mod page;
 mod password;
@@ -75,6 +76,7 @@ pub fn router(services: Services) -> Router {
         .route("/requests/{id}/survey", post(survey::rate))
         .route("/agent", get(agent::queues))
         .route("/agent/search", get(agent::search))
+        .route("/agent/history", get(history::history))
         .route("/agent/tickets/{id}", get(agent::ticket))
         .route("/agent/tickets/{id}/reply", post(agent::reply))
         .route("/agent/tickets/{id}/update", post(agent::update))
@@ -102,6 +104,8 @@ pub fn router(services: Services) -> Router {
         )
         .route("/agent/tickets/{id}/handover", post(handoff::hand_over))
         .route("/agent/tickets/{id}/takeover", post(handoff::take_over))
+        .route("/help", get(help::home))
+        .route("/help/topics/{*path}", get(help::topic))
         .route("/help/{slug}", get(help::article))
         .route("/help/{slug}/solved", axum::routing::post(help::solved))
         .route("/supervisor", get(supervisor::dashboard))

@@ -262,6 +262,10 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "category" => "The category was saved.",
         "welcome" => "Welcome! Your account is ready.",
         "solved" => "Glad that helped. If it comes back, we are one click away.",
+        "helped" => "Thank you: glad this article helped.",
+        "not_helped" => {
+            "Thank you for telling us. Sorry it did not help: a person can take it from here."
+        }
         _ => return None,
     };
     Some(text.into())

@@ -4,10 +4,12 @@
 //! beside it, in `search_index`.
 
 mod articles;
+mod centre;
 mod feedback;
 mod search;
 
 pub use articles::*;
+pub use centre::*;
 pub use feedback::*;
 pub use search::*;
 

@@ -78,7 +78,7 @@ fn search_text(q: Option<&str>) -> Result<String> {
         return Err(ServiceError::invalid(
             "q",
             ErrorCode::MissingQuery,
-            "say what to look for in q",
+            "say what you are looking for",
         ));
     }
     if q.len() > 2000 {
