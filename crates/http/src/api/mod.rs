@@ -10,6 +10,7 @@ mod session;
 mod surveys;
 mod tickets;
 mod viewers;
+mod webhooks;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -29,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(routing::routes())
         .merge(viewers::routes())
         .merge(mail::routes())
+        .merge(webhooks::routes())
 }
 
 /// 200 when the database answers.
