@@ -928,3 +928,43 @@ async fn the_admin_page_adds_shows_the_secret_once_and_replays() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_webhook_endpoints() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/webhooks", "get"),
+        ("/webhooks", "post"),
+        ("/webhooks/event-types", "get"),
+        ("/webhooks/{id}", "get"),
+        ("/webhooks/{id}", "patch"),
+        ("/webhooks/{id}", "delete"),
+        ("/webhooks/{id}/rotate-secret", "post"),
+        ("/webhooks/{id}/deliveries", "get"),
+        ("/webhooks/{id}/deliveries/{delivery_id}", "get"),
+        ("/webhooks/{id}/deliveries/{delivery_id}/replay", "post"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing from the OpenAPI document"
+        );
+    }
+    for schema in [
+        "WebhookInput",
+        "WebhookView",
+        "DeliveryView",
+        "DeliveryDetail",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+}
