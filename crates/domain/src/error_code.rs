@@ -127,6 +127,8 @@ error_codes! {
     InvalidTransition => "invalid_transition",
     InvalidUpsetAt => "invalid_upset_at",
     InvalidVisibility => "invalid_visibility",
+    InvalidWebhookEventType => "invalid_webhook_event_type",
+    InvalidWebhookUrl => "invalid_webhook_url",
     MailNotConfigured => "mail_not_configured",
     MailNotFound => "mail_not_found",
     MailboxNotFound => "mailbox_not_found",
@@ -185,6 +187,8 @@ error_codes! {
     UserNotFound => "user_not_found",
     VersionNotFound => "version_not_found",
     WeakPassword => "weak_password",
+    WebhookDeliveryNotFound => "webhook_delivery_not_found",
+    WebhookNotFound => "webhook_not_found",
     WrongCredentials => "wrong_credentials",
 }
 

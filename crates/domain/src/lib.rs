@@ -19,6 +19,7 @@ pub mod routing;
 pub mod survey;
 pub mod throttle;
 pub mod ticket;
+pub mod webhook;
 
 pub use access::{Actor, TicketFacts};
 pub use error_code::ErrorCode;

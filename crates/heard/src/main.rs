@@ -689,6 +689,13 @@ async fn serve(data: DataArgs, listen: &str, demo: bool, mail: MailArgs) -> anyh
             .clone()
             .routing_loop(std::time::Duration::from_secs(15)),
     );
+    // Webhooks are queued from the event log and sent from the database, so any
+    // process may send them, none sends one twice at once, and a restart resumes.
+    tokio::spawn(
+        services
+            .clone()
+            .webhook_loop(std::time::Duration::from_secs(2)),
+    );
     // The index follows the outbox: this process's writes, other processes' writes, and
     // anything committed before a crash that the index had not taken in yet.
     services.search.sync(&store).await?;

@@ -87,11 +87,28 @@ pub fn status_of(code: ErrorCode) -> u16 {
         InvalidId | InvalidIdempotencyKey | InvalidQuery | MalformedJson => 400,
         Unauthenticated => 401,
         CsrfTokenInvalid | Forbidden => 403,
-        AgentNotFound | ArticleNotFound | AttachmentNotFound | CalendarNotFound | CallNotFound
-        | CategoryNotFound | CollaboratorNotFound | CustomerNotFound | MailNotConfigured
-        | OrganizationNotFound | PolicyNotFound | ProblemNotFound | RouteNotFound
-        | QuarantineNotFound | MailboxNotFound | MailNotFound | TeamNotFound | TicketNotFound
-        | UserNotFound | VersionNotFound => 404,
+        AgentNotFound
+        | ArticleNotFound
+        | AttachmentNotFound
+        | CalendarNotFound
+        | CallNotFound
+        | CategoryNotFound
+        | CollaboratorNotFound
+        | CustomerNotFound
+        | MailNotConfigured
+        | OrganizationNotFound
+        | PolicyNotFound
+        | ProblemNotFound
+        | RouteNotFound
+        | QuarantineNotFound
+        | MailboxNotFound
+        | MailNotFound
+        | TeamNotFound
+        | TicketNotFound
+        | UserNotFound
+        | VersionNotFound
+        | WebhookNotFound
+        | WebhookDeliveryNotFound => 404,
         AlreadyExists
         | AlreadyOnTicket
         | AlreadyOwner
@@ -173,6 +190,8 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | InvalidTransition
         | InvalidUpsetAt
         | InvalidVisibility
+        | InvalidWebhookEventType
+        | InvalidWebhookUrl
         | MergeIntoItself
         | MissingArticle
         | MissingBody

@@ -35,6 +35,8 @@ pub mod tickets;
 pub mod timeline;
 pub mod viewers;
 pub mod views;
+pub mod webhook_delivery;
+pub mod webhooks;
 
 pub use clock::Clock;
 pub use error::{ServiceError, status_of};
@@ -60,6 +62,8 @@ pub struct Services {
     public_url: Option<String>,
     /// The key that signs pre-sign-in form tokens, loaded once from the database.
     form_secret: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// How webhooks go out (client, per-attempt timeout, the sweep's bell).
+    webhook_sender: webhook_delivery::WebhookSender,
 }
 
 impl Services {
@@ -73,6 +77,7 @@ impl Services {
             trends: Default::default(),
             public_url: None,
             form_secret: Default::default(),
+            webhook_sender: Default::default(),
         }
     }
 

@@ -27,6 +27,7 @@ mod surveys;
 mod tickets;
 mod trust;
 mod viewers;
+mod webhooks;
 
 pub use backend::{Backend, Store};
 pub use calls::{CallRow, ContactRow, ListCalls, NewCall};
@@ -56,5 +57,9 @@ pub use tickets::{
 };
 pub use trust::{AttemptCount, AuditRow, NewAudit};
 pub use viewers::ViewerRow;
+pub use webhooks::{
+    AttemptOutcome, DeliveryRow, DueDeliveryRow, NewDelivery, NewWebhook, WebhookAttemptRow,
+    WebhookPatch, WebhookRow,
+};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -28,6 +28,7 @@ mod presence;
 mod session;
 mod supervisor;
 mod survey;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -141,6 +142,15 @@ pub fn router(services: Services) -> Router {
             get(categories::categories).post(categories::add),
         )
         .route("/admin/categories/{id}", post(categories::change))
+        .route(
+            "/admin/webhooks",
+            get(webhooks::webhooks).post(webhooks::add),
+        )
+        .route("/admin/webhooks/{id}", post(webhooks::change))
+        .route(
+            "/admin/webhooks/{id}/deliveries/{delivery_id}/replay",
+            post(webhooks::replay),
+        )
         .route("/admin/calendars/{name}", post(calendars::save_calendar))
         .route(
             "/admin/calendars/{name}/holidays",

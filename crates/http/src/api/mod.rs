@@ -11,6 +11,7 @@ mod session;
 mod surveys;
 mod tickets;
 mod viewers;
+mod webhooks;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -31,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(viewers::routes())
         .merge(mail::routes())
         .merge(calls::routes())
+        .merge(webhooks::routes())
 }
 
 /// 200 when the database answers.
