@@ -10,6 +10,7 @@ mod clock;
 pub mod desk;
 pub mod diagnosis;
 mod error;
+pub mod export;
 pub mod intake;
 pub mod kb;
 pub mod mail;
@@ -28,6 +29,7 @@ pub mod service_levels;
 pub mod signup;
 mod snapshot;
 pub mod survey;
+pub mod telemetry;
 pub mod tickets;
 pub mod timeline;
 pub mod viewers;
@@ -57,6 +59,8 @@ pub struct Services {
     public_url: Option<String>,
     /// The key that signs pre-sign-in form tokens, loaded once from the database.
     form_secret: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// Request counters and cached gauges for `/metrics`.
+    telemetry: telemetry::SharedTelemetry,
 }
 
 impl Services {
@@ -70,6 +74,7 @@ impl Services {
             trends: Default::default(),
             public_url: None,
             form_secret: Default::default(),
+            telemetry: Default::default(),
         }
     }
 
