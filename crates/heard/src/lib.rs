@@ -5,11 +5,28 @@
 
 use heard_services::Services;
 
-/// Every route heard answers.
+/// Every route heard answers, each request with its id, span and metrics.
 pub fn app(services: Services) -> axum::Router {
-    heard_http::shared_layers(
-        heard_http::api_router(services.clone()).merge(heard_web::router(services)),
+    heard_http::metrics::observe(
+        heard_http::shared_layers(
+            heard_http::api_router(services.clone()).merge(heard_web::router(services.clone())),
+        ),
+        services,
     )
+}
+
+/// Serves `GET /metrics` (Prometheus) on a listener of its own until `shutdown` resolves.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    services: Services,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    heard_http::serve(
+        listener,
+        heard_http::metrics::metrics_router(services),
+        shutdown,
+    )
+    .await
 }
 
 /// Serves the whole application until `shutdown` resolves.

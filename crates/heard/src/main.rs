@@ -248,6 +248,11 @@ enum Command {
         demo: bool,
         #[command(flatten)]
         mail: MailArgs,
+        /// Also serve Prometheus metrics at http://ADDR/metrics (keep it on a private
+        /// address: anyone who reaches it may read them). Admins' API tokens can read
+        /// `/metrics` on the main address too.
+        #[arg(long, env = "HEARD_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
     },
     /// Manage users.
     User {
@@ -455,8 +460,9 @@ fn main() -> anyhow::Result<()> {
     };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| format!("heard=info,heard_http=info,warn{quiet}").into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                format!("heard=info,heard_http=info,tower_http::trace=info,warn{quiet}").into()
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -473,7 +479,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             demo,
             mail,
-        } => serve(data, &listen, demo, mail).await,
+            metrics_listen,
+        } => serve(data, &listen, demo, mail, metrics_listen).await,
         Command::Seed {
             data,
             tickets,
@@ -639,7 +646,13 @@ fn analyze(command: AnalyzeCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(data: DataArgs, listen: &str, demo: bool, mail: MailArgs) -> anyhow::Result<()> {
+async fn serve(
+    data: DataArgs,
+    listen: &str,
+    demo: bool,
+    mail: MailArgs,
+    metrics_listen: Option<String>,
+) -> anyhow::Result<()> {
     let mailer = mail.mailer()?;
     let smtp_listen = mail.smtp_listen.clone().filter(|a| !a.is_empty());
     if smtp_listen.is_some() && mailer.is_none() {
@@ -716,6 +729,19 @@ async fn serve(data: DataArgs, listen: &str, demo: bool, mail: MailArgs) -> anyh
         ));
         tracing::info!(%smtp_address, "accepting mail over SMTP");
         println!("heard accepting mail on smtp://{smtp_address}");
+    }
+    if let Some(metrics) = metrics_listen.filter(|a| !a.is_empty()) {
+        let metrics_listener = tokio::net::TcpListener::bind(&metrics)
+            .await
+            .with_context(|| format!("listening for metrics on {metrics}"))?;
+        let metrics_address = metrics_listener.local_addr()?;
+        tokio::spawn(heard::serve_metrics(
+            metrics_listener,
+            services.clone(),
+            std::future::pending(),
+        ));
+        tracing::info!(%metrics_address, "serving metrics");
+        println!("heard metrics on http://{metrics_address}/metrics");
     }
     tracing::info!(%address, backend = store.backend_name(), "heard is serving");
     // Tests and scripts read this line to learn the port when listening on :0.

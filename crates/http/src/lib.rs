@@ -7,6 +7,7 @@
 mod api;
 mod error;
 mod extract;
+pub mod metrics;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -77,6 +78,7 @@ pub fn api_router(services: Services) -> Router {
             }),
         )
         .route("/healthz", axum::routing::get(api::health))
+        .route("/metrics", axum::routing::get(metrics::admin_metrics))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .with_state(state)
 }

@@ -12,6 +12,7 @@ pub mod desk;
 pub mod diagnosis;
 mod error;
 pub mod history;
+pub mod export;
 pub mod intake;
 pub mod kb;
 pub mod mail;
@@ -31,6 +32,7 @@ pub mod service_levels;
 pub mod signup;
 mod snapshot;
 pub mod survey;
+pub mod telemetry;
 pub mod tickets;
 pub mod timeline;
 pub mod viewers;
@@ -64,6 +66,8 @@ pub struct Services {
     form_secret: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
     /// How webhooks go out (client, per-attempt timeout, the sweep's bell).
     webhook_sender: webhook_delivery::WebhookSender,
+    /// Request counters and cached gauges for `/metrics`.
+    telemetry: telemetry::SharedTelemetry,
 }
 
 impl Services {
@@ -78,6 +82,7 @@ impl Services {
             public_url: None,
             form_secret: Default::default(),
             webhook_sender: Default::default(),
+            telemetry: Default::default(),
         }
     }
 

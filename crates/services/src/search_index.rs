@@ -40,6 +40,8 @@ struct SearchInner {
     index: std::sync::OnceLock<SearchIndex>,
     dir: Option<PathBuf>,
     sync: tokio::sync::Mutex<SyncState>,
+    /// The cursor as of its last move, readable without the lock (for `/metrics`).
+    cursor_seen: std::sync::atomic::AtomicI64,
 }
 
 /// This process's search index and its position in the outbox. Cheap to clone.
@@ -82,6 +84,7 @@ impl Search {
         Search {
             inner: Arc::new(SearchInner {
                 index: cell,
+                cursor_seen: std::sync::atomic::AtomicI64::new(cursor),
                 dir,
                 sync: tokio::sync::Mutex::new(SyncState {
                     cursor,
@@ -91,6 +94,14 @@ impl Search {
                 }),
             }),
         }
+    }
+
+    /// Every outbox row up to this id is in this process's index.
+    pub fn cursor(&self) -> i64 {
+        // Never waits behind a long sync: the mirror is updated with every move.
+        self.inner
+            .cursor_seen
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn index(&self) -> &SearchIndex {
@@ -178,6 +189,9 @@ impl Search {
             }
             if cursor != st.cursor {
                 st.cursor = cursor;
+                self.inner
+                    .cursor_seen
+                    .store(cursor, std::sync::atomic::Ordering::Relaxed);
                 self.persist_cursor(cursor)?;
             }
             if (rows.len() as i64) < OUTBOX_BATCH {
@@ -269,6 +283,9 @@ impl Search {
         index.commit().map_err(internal)?;
         index.optimize().map_err(internal)?;
         st.cursor = high_water;
+        self.inner
+            .cursor_seen
+            .store(high_water, std::sync::atomic::Ordering::Relaxed);
         st.applied_above.clear();
         st.hole_since = None;
         st.needs_rebuild = false;

@@ -298,6 +298,7 @@ impl Services {
 
     /// Opens a ticket. Returns the ticket and whether this was a replay of an earlier
     /// request with the same `Idempotency-Key` (which then opened nothing new).
+    #[tracing::instrument(name = "services.create_ticket", level = "debug", skip_all, fields(actor = actor.user_id))]
     pub async fn create_ticket(
         &self,
         actor: &Actor,
@@ -469,6 +470,7 @@ impl Services {
         }
     }
 
+    #[tracing::instrument(name = "services.ticket_detail", level = "debug", skip_all, fields(actor = actor.user_id))]
     pub async fn ticket_detail(&self, actor: &Actor, id: i64) -> Result<TicketDetail> {
         let t = self.visible_ticket(actor, id).await?;
         let staff = actor.is_staff();
@@ -783,6 +785,7 @@ impl Services {
         }))
     }
 
+    #[tracing::instrument(name = "services.list_tickets", level = "debug", skip_all, fields(actor = actor.user_id))]
     pub async fn list_tickets(&self, actor: &Actor, q: TicketQuery) -> Result<Page<TicketView>> {
         let limit = crate::page_limit(q.limit)?;
         let by_due = match q.order.as_deref() {
@@ -944,6 +947,7 @@ impl Services {
     }
 
     /// Changes status, priority, owner, team, subject or tags, logging one event per change.
+    #[tracing::instrument(name = "services.update_ticket", level = "debug", skip_all, fields(actor = actor.user_id))]
     pub async fn update_ticket(
         &self,
         actor: &Actor,
@@ -1085,6 +1089,7 @@ impl Services {
     /// hands back one that waited on them; an agent's first public reply opens a new one.
     /// Customers' messages are scored for frustration and repeats; replies get a tone
     /// review. Neither blocks the message.
+    #[tracing::instrument(name = "services.add_message", level = "debug", skip_all, fields(actor = actor.user_id))]
     pub async fn add_message(
         &self,
         actor: &Actor,
@@ -1195,6 +1200,7 @@ impl Services {
 
     /// Hands a ticket to another tier or team with a reason and a hand-off note, so the
     /// receiver starts from what is known and the customer repeats nothing.
+    #[tracing::instrument(name = "services.escalate", level = "debug", skip_all, fields(actor = actor.user_id))]
     pub async fn escalate(
         &self,
         actor: &Actor,

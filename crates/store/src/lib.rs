@@ -24,6 +24,7 @@ mod rows;
 mod seed;
 mod service_levels;
 mod surveys;
+pub mod telemetry;
 mod tickets;
 mod trust;
 mod viewers;

@@ -475,6 +475,7 @@ impl Store {
     /// Opens a ticket with its first message, tags and events in one transaction. On
     /// SQLite the transaction is shared with other requests' openings (group commit); the
     /// answer comes once the commit holding this one is on disk.
+    #[tracing::instrument(name = "store.create_ticket", level = "debug", skip_all)]
     pub async fn create_ticket(&self, t: &NewTicket, now: i64) -> Result<Created> {
         match &self.backend {
             crate::Backend::Sqlite { group, .. } => group.create_ticket(t.clone(), now).await,
@@ -491,6 +492,7 @@ impl Store {
     /// [`StoreError::Stale`] (writing nothing) when someone changed it in between.
     /// Returns the id of the message written, if any.
     /// On SQLite the transaction is shared with other requests' writes (group commit).
+    #[tracing::instrument(name = "store.write_ticket", level = "debug", skip_all)]
     pub async fn write_ticket(&self, w: &TicketWrite, now: i64) -> Result<Option<i64>> {
         match &self.backend {
             crate::Backend::Sqlite { group, .. } => group.write_ticket(w.clone(), now).await,
@@ -664,6 +666,7 @@ impl Store {
         }))
     }
 
+    #[tracing::instrument(name = "store.ticket", level = "debug", skip(self))]
     pub async fn ticket(&self, id: i64) -> Result<Option<TicketRow>> {
         let sql = format!("{TICKET_SELECT} WHERE t.id = $1");
         Ok(with_reader!(self, |db| {
@@ -676,6 +679,7 @@ impl Store {
 
     /// Tickets in `scope` matching `filter`, newest first. The scope is part of the SQL,
     /// so nothing outside it is ever read, counted or paginated over.
+    #[tracing::instrument(name = "store.tickets", level = "debug", skip_all)]
     pub async fn tickets(
         &self,
         scope: &TicketScope,

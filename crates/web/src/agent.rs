@@ -72,8 +72,20 @@ pub async fn queues(
     State(s): State<WebState>,
     viewer: Viewer,
     Query(q): Query<Done>,
+    Query(format): Query<crate::export::Format>,
 ) -> PageResult {
     viewer.require_staff()?;
+    if format.csv()? {
+        // The open tickets this agent may see, in queue order, all of them (the page
+        // shows the first QUEUE_LIMIT).
+        let query = heard_services::tickets::TicketQuery {
+            status: Some("new,open,pending_customer,pending_third_party".into()),
+            order: Some("due".into()),
+            ..Default::default()
+        };
+        let csv = s.services.export_tickets(&viewer.actor, query).await?;
+        return Ok(crate::export::download(&s, csv, "queue"));
+    }
     let cards = open_cards(&s, &viewer).await?;
     let shown = cards.len();
     let me = viewer.actor.user_id;
@@ -785,6 +797,8 @@ pub struct TicketHit {
 struct SearchPage {
     chrome: Chrome,
     q: String,
+    /// This search's CSV export.
+    export_href: String,
     tickets: Vec<TicketHit>,
     ticket_total: usize,
     customers: Vec<CustomerLine>,
@@ -823,11 +837,23 @@ pub async fn search(
     State(s): State<WebState>,
     viewer: Viewer,
     Query(q): Query<SearchQuery>,
+    Query(format): Query<crate::export::Format>,
 ) -> PageResult {
     viewer.require_staff()?;
     let text = q.q.trim().to_string();
+    if format.csv()? {
+        let csv = s
+            .services
+            .export_ticket_search(&viewer.actor, &text)
+            .await?;
+        return Ok(crate::export::download(&s, csv, "search"));
+    }
     let mut page = SearchPage {
         chrome: viewer.chrome("Search", "search"),
+        export_href: format!(
+            "/agent/search?q={}&format=csv",
+            crate::format::url_encode(&text)
+        ),
         q: q.q.clone(),
         tickets: Vec::new(),
         ticket_total: 0,

@@ -13,6 +13,7 @@ mod calendars;
 mod cards;
 mod categories;
 mod diagnosis;
+mod export;
 mod format;
 mod forms;
 mod handoff;

@@ -75,6 +75,11 @@ pub enum PageError {
     WrongArea,
     /// A form came without the token this session issued.
     Csrf,
+    /// A query parameter the page does not understand (400, naming it).
+    BadQuery {
+        field: &'static str,
+        message: &'static str,
+    },
     /// The form's input was refused; `back` is where to correct it.
     Service {
         error: ServiceError,
@@ -152,6 +157,12 @@ impl IntoResponse for PageError {
                 StatusCode::FORBIDDEN,
                 "Please try again",
                 "The form had expired or did not come from this site, so nothing was changed. Go back, reload the page and send it again.".into(),
+                None,
+            ),
+            PageError::BadQuery { field, message } => problem(
+                StatusCode::BAD_REQUEST,
+                "Please check the address",
+                format!("The address's `{field}` is not understood: {message}."),
                 None,
             ),
             PageError::Service { error, back } => {

@@ -37,12 +37,20 @@ pub async fn home(
     MaybeViewer(viewer): MaybeViewer,
     headers: HeaderMap,
     Query(q): Query<Done>,
+    Query(format): Query<crate::export::Format>,
 ) -> PageResult {
     let Some(v) = viewer else {
         return sign_in_form(&s, &headers).await;
     };
     if v.actor.is_staff() {
         return Ok(Redirect::to(home_of(v.actor.role)).into_response());
+    }
+    if format.csv()? {
+        let csv = s
+            .services
+            .export_tickets(&v.actor, TicketQuery::default())
+            .await?;
+        return Ok(crate::export::download(&s, csv, "requests"));
     }
     let now = s.services.now();
     let page = s

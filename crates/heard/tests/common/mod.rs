@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 
 pub struct TestApp {
     pub base: String,
+    /// The metrics listener (`--metrics-listen`): `GET {metrics_base}/metrics`.
+    pub metrics_base: String,
     pub client: reqwest::Client,
     pub services: Services,
     /// The database the server uses, opened by the test as the binary opens it: to look
@@ -170,8 +172,16 @@ impl TestApp {
                 .await
                 .unwrap();
         });
+        let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics_base = format!("http://{}", metrics_listener.local_addr().unwrap());
+        tokio::spawn(heard::serve_metrics(
+            metrics_listener,
+            services.clone(),
+            std::future::pending(),
+        ));
         TestApp {
             base,
+            metrics_base,
             client: reqwest::Client::builder().build().unwrap(),
             services,
             store,

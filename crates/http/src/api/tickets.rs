@@ -7,6 +7,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use heard_services::ErrorCode;
+use heard_services::export::TicketCsv;
 use heard_services::tickets::*;
 use heard_services::views::*;
 use serde::Deserialize;
@@ -58,15 +59,59 @@ async fn create_ticket(
     Ok(response)
 }
 
-/// Tickets the caller may see, newest first, with keyset pagination (`after`).
-#[utoipa::path(get, path = "/tickets", tag = "tickets", params(TicketQuery),
-    responses((status = 200, body = Page<TicketView>), (status = 400, body = ErrorBody)))]
+/// Tickets the caller may see, newest first, with keyset pagination (`after`). With
+/// `format=csv`, the whole list from `after` on as a CSV download, written page by page.
+#[utoipa::path(get, path = "/tickets", tag = "tickets", params(TicketQuery, FormatQuery),
+    responses((status = 200, body = Page<TicketView>),
+              (status = 200, content_type = "text/csv", description = "with format=csv"),
+              (status = 400, body = ErrorBody)))]
 async fn list_tickets(
     State(state): State<AppState>,
     Auth(actor): Auth,
     ApiQuery(q): ApiQuery<TicketQuery>,
-) -> Result<Json<Page<TicketView>>, ApiError> {
-    Ok(Json(state.services.list_tickets(&actor, q).await?))
+    ApiQuery(f): ApiQuery<FormatQuery>,
+) -> Result<Response, ApiError> {
+    if f.csv()? {
+        let csv = state.services.export_tickets(&actor, q).await?;
+        return Ok(csv_download(&state, csv, "tickets"));
+    }
+    Ok(Json(state.services.list_tickets(&actor, q).await?).into_response())
+}
+
+/// How a list answers: JSON (the default) or CSV.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct FormatQuery {
+    /// `json` (default) or `csv` (`text/csv`, the whole list as a download).
+    format: Option<String>,
+}
+
+impl FormatQuery {
+    /// Whether CSV was asked for; anything but `json` or `csv` is a 400 naming `format`.
+    fn csv(&self) -> Result<bool, ApiError> {
+        match self.format.as_deref() {
+            None | Some("json") => Ok(false),
+            Some("csv") => Ok(true),
+            Some(_) => {
+                Err(ApiError::new(ErrorCode::InvalidQuery, "format is json or csv").field("format"))
+            }
+        }
+    }
+}
+
+/// A CSV export as a streamed download.
+fn csv_download(state: &AppState, csv: TicketCsv, what: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, TicketCsv::CONTENT_TYPE.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                TicketCsv::disposition(&state.services, what),
+            ),
+        ],
+        axum::body::Body::from_stream(csv.into_stream()),
+    )
+        .into_response()
 }
 
 /// One ticket with its conversation; staff also get the customer panel and internal notes.
