@@ -10,6 +10,7 @@ mod clock;
 pub mod desk;
 pub mod diagnosis;
 mod error;
+pub mod imap_intake;
 pub mod intake;
 pub mod kb;
 pub mod mail;

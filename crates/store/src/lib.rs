@@ -12,6 +12,7 @@ mod backup;
 mod diagnosis;
 mod error;
 mod group;
+mod imap;
 mod inbound_mail;
 mod kb;
 mod mail;
@@ -28,6 +29,7 @@ mod viewers;
 
 pub use backend::{Backend, Store};
 pub use error::StoreError;
+pub use imap::{ImapChange, ImapSettingsRow, MailboxImapRow};
 pub use inbound_mail::{
     BounceRow, MailClaim, MailOutcome, MailboxRow, MessageMailRow, NewInboundMail, NewQuarantine,
     QuarantineRow,
