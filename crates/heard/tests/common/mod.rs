@@ -3,6 +3,7 @@
 //! server, a database of its own created for the test and dropped after it.
 #![allow(dead_code)]
 
+pub mod dovecot;
 pub mod smtp;
 
 use heard_services::Services;
