@@ -97,6 +97,7 @@ error_codes! {
     InvalidId => "invalid_id",
     InvalidIdempotencyKey => "invalid_idempotency_key",
     InvalidIdentityKind => "invalid_identity_kind",
+    InvalidImapSettings => "invalid_imap_settings",
     InvalidImapUrl => "invalid_imap_url",
     InvalidLimit => "invalid_limit",
     InvalidLocale => "invalid_locale",

@@ -350,6 +350,35 @@ struct MailArgs {
     /// SMTP on this address, e.g. 127.0.0.1:2525; a 250 means the mail is committed.
     #[arg(long, env = "HEARD_SMTP_LISTEN")]
     smtp_listen: Option<String>,
+    /// Mailboxes fetched over IMAP (set on /api/v1/mailboxes) are looked at this often, in
+    /// seconds, when the server offers no IDLE; with IDLE new mail comes at once.
+    #[arg(long, env = "HEARD_IMAP_POLL_INTERVAL", default_value_t = 60)]
+    imap_poll_interval: u64,
+    /// A PEM file of CA certificates that IMAP over TLS trusts besides the public ones
+    /// (a private CA).
+    #[arg(long, env = "HEARD_IMAP_CA_FILE")]
+    imap_ca_file: Option<PathBuf>,
+}
+
+impl MailArgs {
+    fn imap_polling(&self) -> anyhow::Result<heard_services::imap_intake::ImapPolling> {
+        if self.imap_poll_interval == 0 {
+            bail!("--imap-poll-interval is a number of seconds, at least 1");
+        }
+        let extra = match &self.imap_ca_file {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .with_context(|| format!("reading --imap-ca-file {}", path.display()))?,
+            ),
+            None => None,
+        };
+        let trust = heard_mail::imap_client::TlsTrust::new(extra.as_deref())
+            .map_err(|e| anyhow::anyhow!("--imap-ca-file: {e}"))?;
+        Ok(heard_services::imap_intake::ImapPolling::new(
+            std::time::Duration::from_secs(self.imap_poll_interval),
+            trust,
+        ))
+    }
 }
 
 impl MailArgs {
@@ -654,6 +683,7 @@ async fn serve(
     metrics_listen: Option<String>,
 ) -> anyhow::Result<()> {
     let mailer = mail.mailer()?;
+    let imap_polling = mail.imap_polling()?;
     let smtp_listen = mail.smtp_listen.clone().filter(|a| !a.is_empty());
     if smtp_listen.is_some() && mailer.is_none() {
         bail!(
@@ -743,6 +773,9 @@ async fn serve(
         tracing::info!(%metrics_address, "serving metrics");
         println!("heard metrics on http://{metrics_address}/metrics");
     }
+    // Each mailbox fetched over IMAP gets a poller; with several processes on one
+    // database, a lease gives each mailbox to one of them at a time.
+    tokio::spawn(services.clone().imap_loop(imap_polling));
     tracing::info!(%address, backend = store.backend_name(), "heard is serving");
     // Tests and scripts read this line to learn the port when listening on :0.
     println!("heard listening on http://{address}");

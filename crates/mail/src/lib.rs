@@ -6,7 +6,11 @@
 //!
 //! Mail that arrives is understood by [`inbound`] (bytes to facts, pure) and judged by
 //! [`intake`] (facts to a decision, pure); the services do the looking up and writing.
+//! Mail fetched from a mailbox over IMAP is planned by [`imap`] (pure) and fetched by
+//! [`imap_client`].
 
+pub mod imap;
+pub mod imap_client;
 pub mod inbound;
 pub mod intake;
 pub mod smtp_server;

@@ -160,6 +160,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | InvalidForm
         | InvalidHardStreakLimit
         | InvalidIcalendar
+        | InvalidImapSettings
         | InvalidImapUrl
         | InvalidIdentityKind
         | InvalidLimit

@@ -13,6 +13,7 @@ pub mod diagnosis;
 mod error;
 pub mod history;
 pub mod export;
+pub mod imap_intake;
 pub mod intake;
 pub mod kb;
 pub mod mail;

@@ -4,7 +4,8 @@
 use crate::ErrorCode;
 use crate::{Actor, Result, ServiceError, Services};
 use heard_domain::EmailAddress;
-use heard_store::{MailboxRow, QuarantineRow};
+use heard_mail::imap::{self, ImapDraft, ImapSettings};
+use heard_store::{ImapChange, ImapSettingsRow, MailboxImapRow, MailboxRow, QuarantineRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -15,9 +16,45 @@ pub struct MailboxInput {
     pub address: String,
     /// The team its mail goes to.
     pub team_id: i64,
-    /// `imaps://user:password@host/INBOX` (or `imap://` on loopback) to fetch its mail;
-    /// the password is kept and never shown back.
+    /// Shorthand for `imap`: `imaps://user:password@host/INBOX` (TLS), `imap://…`
+    /// (STARTTLS; plain text when the host is this machine); taken-in mail is flagged
+    /// `\Seen`. An empty string stops fetching; left out, the stored settings stay.
     pub imap_url: Option<String>,
+    /// Fetch this mailbox's mail over IMAP. Left out, the stored settings stay; `null`
+    /// stops fetching.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<ImapInput>)]
+    pub imap: Option<Option<ImapInput>>,
+}
+
+/// `null` is `Some(None)`, so that it differs from a field left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Option<ImapInput>>, D::Error> {
+    Option::<ImapInput>::deserialize(d).map(Some)
+}
+
+/// Where and how to fetch a mailbox's mail.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImapInput {
+    /// The IMAP server, e.g. `imap.example.com`.
+    pub host: Option<String>,
+    /// Default: 993 with `tls`, 143 otherwise.
+    pub port: Option<i64>,
+    /// `tls` (the default), `starttls`, or `none` (plain text, only to a server on this
+    /// machine).
+    pub security: Option<String>,
+    pub username: Option<String>,
+    /// Kept, never shown back. Left out on a change, the stored one stays, as long as the
+    /// host and user name stay the same.
+    pub password: Option<String>,
+    /// The folder to fetch from. Default: `INBOX`.
+    pub folder: Option<String>,
+    /// What happens to a message on the server once it is taken in: `seen` (flag it
+    /// `\Seen`, the default) or `move` (to `move_to`).
+    pub after_import: Option<String>,
+    pub move_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -25,22 +62,99 @@ pub struct MailboxView {
     pub id: i64,
     pub address: String,
     pub team_id: i64,
-    /// The IMAP URL without its password.
+    /// Where its mail is fetched from, as a URL without the password.
     pub imap_url: Option<String>,
+    /// Its IMAP settings and how fetching goes, when its mail is fetched.
+    pub imap: Option<ImapView>,
     pub created_at: String,
     pub updated_at: String,
 }
 
-impl From<MailboxRow> for MailboxView {
-    fn from(m: MailboxRow) -> Self {
-        MailboxView {
-            id: m.id,
-            address: m.address,
-            team_id: m.team_id,
-            imap_url: m.imap_url.as_deref().map(without_password),
-            created_at: crate::views::rfc3339(m.created_at),
-            updated_at: crate::views::rfc3339(m.updated_at),
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImapView {
+    pub host: String,
+    pub port: u16,
+    pub security: String,
+    pub username: String,
+    /// Always `set`: the password is never shown back.
+    pub password: String,
+    pub folder: String,
+    pub after_import: String,
+    pub move_to: Option<String>,
+    /// `waiting` (not polled yet), `ok` (the last poll went through) or `failing` (the
+    /// last attempt failed: see `last_error`).
+    pub state: String,
+    /// When a poll last went through to the end.
+    pub last_success_at: Option<String>,
+    /// What went wrong last, and when.
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    /// The folder's UIDVALIDITY and the last UID taken in and handled.
+    pub uid_validity: Option<i64>,
+    pub last_uid: i64,
+}
+
+impl ImapView {
+    fn new(s: &ImapSettings, status: Option<&MailboxImapRow>) -> ImapView {
+        let at = |ms: Option<i64>| ms.map(crate::views::rfc3339);
+        let (ok, failed) = (
+            status.and_then(|r| r.last_success_at),
+            status.and_then(|r| r.last_error_at),
+        );
+        let state = match (ok, failed) {
+            (_, Some(f)) if ok.is_none_or(|o| f > o) => "failing",
+            (Some(_), _) => "ok",
+            _ => "waiting",
+        };
+        ImapView {
+            host: s.host.clone(),
+            port: s.port,
+            security: s.security.as_str().into(),
+            username: s.username.clone(),
+            password: "set".into(),
+            folder: s.folder.clone(),
+            after_import: s.after_import.as_str().into(),
+            move_to: s.after_import.move_to().map(str::to_string),
+            state: state.into(),
+            last_success_at: at(ok),
+            last_error: status.and_then(|r| r.last_error.clone()),
+            last_error_at: at(failed),
+            uid_validity: status.and_then(|r| r.uid_validity),
+            last_uid: status.map(|r| r.last_uid).unwrap_or(0),
         }
+    }
+}
+
+fn mailbox_view(m: MailboxRow, imap: Option<&MailboxImapRow>) -> MailboxView {
+    let settings = match imap {
+        Some(row) => crate::imap_intake::settings_of(row).ok(),
+        // An IMAP URL kept by an older version, not yet turned into settings.
+        None => m
+            .imap_url
+            .as_deref()
+            .and_then(|u| imap::settings_from_url(u).ok()),
+    };
+    MailboxView {
+        id: m.id,
+        address: m.address,
+        team_id: m.team_id,
+        imap_url: settings.as_ref().map(imap::display_url),
+        imap: settings.as_ref().map(|s| ImapView::new(s, imap)),
+        created_at: crate::views::rfc3339(m.created_at),
+        updated_at: crate::views::rfc3339(m.updated_at),
+    }
+}
+
+pub(crate) fn settings_row(s: &ImapSettings) -> ImapSettingsRow {
+    ImapSettingsRow {
+        host: s.host.clone(),
+        port: s.port.into(),
+        security: s.security.as_str().into(),
+        username: s.username.clone(),
+        password: s.password.clone(),
+        folder: s.folder.clone(),
+        after_import: s.after_import.as_str().into(),
+        move_to: s.after_import.move_to().map(str::to_string),
     }
 }
 
@@ -90,44 +204,6 @@ pub struct MessageMailView {
     pub original_url: String,
 }
 
-/// `imaps://user:secret@host/INBOX` → `imaps://user@host/INBOX`.
-fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return String::new();
-    };
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let authority = match authority.rsplit_once('@') {
-        Some((user, host)) => format!("{}@{host}", user.split(':').next().unwrap_or("")),
-        None => authority.to_string(),
-    };
-    if path.is_empty() {
-        format!("{scheme}://{authority}")
-    } else {
-        format!("{scheme}://{authority}/{path}")
-    }
-}
-
-fn imap_url(url: Option<&str>) -> Result<Option<String>> {
-    let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
-        return Ok(None);
-    };
-    let host = url
-        .strip_prefix("imaps://")
-        .or_else(|| url.strip_prefix("imap://"))
-        .map(|rest| rest.split('/').next().unwrap_or(""))
-        .map(|a| a.rsplit('@').next().unwrap_or(""));
-    match host {
-        Some(h) if !h.is_empty() && url.len() <= 500 && !url.contains(char::is_whitespace) => {
-            Ok(Some(url.to_string()))
-        }
-        _ => Err(ServiceError::invalid(
-            "imap_url",
-            ErrorCode::InvalidImapUrl,
-            "an IMAP URL looks like imaps://user:password@host/INBOX (imap:// only on loopback)",
-        )),
-    }
-}
-
 impl Services {
     fn require_admin(&self, actor: &Actor, what: &str) -> Result<()> {
         if actor.may_configure() {
@@ -137,7 +213,7 @@ impl Services {
         }
     }
 
-    async fn mailbox_row(&self, input: &MailboxInput) -> Result<(String, Option<String>)> {
+    async fn mailbox_address(&self, input: &MailboxInput) -> Result<String> {
         let address = EmailAddress::parse(&input.address).map_err(|mut e| {
             e.field = Some("address");
             e
@@ -149,47 +225,94 @@ impl Services {
                 format!("team {} does not exist", input.team_id),
             ));
         }
-        Ok((
-            address.as_str().to_lowercase(),
-            imap_url(input.imap_url.as_deref())?,
-        ))
+        Ok(address.as_str().to_lowercase())
+    }
+
+    /// What the input does to the IMAP settings, given those stored (`old`).
+    fn imap_change(
+        &self,
+        input: &MailboxInput,
+        old: Option<&MailboxImapRow>,
+    ) -> Result<ImapChange> {
+        let url = input.imap_url.as_deref().map(str::trim);
+        match (&input.imap, url) {
+            (Some(Some(_)), Some(u)) if !u.is_empty() => Err(ServiceError::invalid(
+                "imap_url",
+                ErrorCode::InvalidImapUrl,
+                "give imap or imap_url, not both",
+            )),
+            (Some(Some(i)), _) => {
+                let host = i.host.as_deref().map(str::trim).unwrap_or_default();
+                // A password kept for one server and user is never sent to another.
+                let stored = old
+                    .filter(|o| {
+                        o.host.eq_ignore_ascii_case(host)
+                            && Some(o.username.as_str()) == i.username.as_deref()
+                    })
+                    .map(|o| o.password.as_str());
+                let draft = ImapDraft {
+                    host: i.host.clone(),
+                    port: i.port,
+                    security: i.security.clone(),
+                    username: i.username.clone(),
+                    password: i.password.clone(),
+                    folder: i.folder.clone(),
+                    after_import: i.after_import.clone(),
+                    move_to: i.move_to.clone(),
+                };
+                let s = imap::settings(&draft, stored).map_err(|r| {
+                    ServiceError::invalid(r.field, ErrorCode::InvalidImapSettings, r.message)
+                })?;
+                Ok(ImapChange::Set(settings_row(&s)))
+            }
+            (Some(None), _) => Ok(ImapChange::Remove),
+            (None, Some("")) => Ok(ImapChange::Remove),
+            (None, Some(u)) => {
+                let s = imap::settings_from_url(u).map_err(|r| {
+                    ServiceError::invalid(r.field, ErrorCode::InvalidImapUrl, r.message)
+                })?;
+                Ok(ImapChange::Set(settings_row(&s)))
+            }
+            (None, None) => Ok(ImapChange::Keep),
+        }
     }
 
     pub async fn mailboxes(&self, actor: &Actor) -> Result<Vec<MailboxView>> {
         self.require_admin(actor, "see mailboxes")?;
+        let imap = self.store.imap_mailboxes().await?;
         Ok(self
             .store
             .mailboxes()
             .await?
             .into_iter()
-            .map(MailboxView::from)
+            .map(|m| {
+                let status = imap.iter().find(|i| i.mailbox_id == m.id);
+                mailbox_view(m, status)
+            })
             .collect())
     }
 
     pub async fn mailbox(&self, actor: &Actor, id: i64) -> Result<MailboxView> {
         self.require_admin(actor, "see mailboxes")?;
-        self.store
-            .mailbox(id)
-            .await?
-            .map(MailboxView::from)
-            .ok_or(ServiceError::not_found(
-                "mailbox",
-                ErrorCode::MailboxNotFound,
-            ))
+        let not_found = || ServiceError::not_found("mailbox", ErrorCode::MailboxNotFound);
+        let m = self.store.mailbox(id).await?.ok_or_else(not_found)?;
+        let imap = self.store.mailbox_imap(id).await?;
+        Ok(mailbox_view(m, imap.as_ref()))
     }
 
     pub async fn create_mailbox(&self, actor: &Actor, input: MailboxInput) -> Result<MailboxView> {
         self.require_admin(actor, "add mailboxes")?;
-        let (address, imap) = self.mailbox_row(&input).await?;
+        let address = self.mailbox_address(&input).await?;
+        let imap = self.imap_change(&input, None)?;
         let id = self
             .store
-            .create_mailbox(&address, input.team_id, imap.as_deref(), self.now())
+            .create_mailbox(&address, input.team_id, imap, self.now())
             .await?;
         self.mailbox(actor, id).await
     }
 
-    /// Replaces a mailbox. An absent `imap_url` keeps the stored one (whose password the
-    /// caller never saw); an empty one removes it.
+    /// Replaces a mailbox. Left out, `imap` (and `imap_url`) keep the stored settings,
+    /// whose password the caller never saw; `null` (or an empty URL) stops fetching.
     pub async fn update_mailbox(
         &self,
         actor: &Actor,
@@ -197,28 +320,17 @@ impl Services {
         input: MailboxInput,
     ) -> Result<MailboxView> {
         self.require_admin(actor, "change mailboxes")?;
-        let old = self
-            .store
-            .mailbox(id)
-            .await?
-            .ok_or(ServiceError::not_found(
-                "mailbox",
-                ErrorCode::MailboxNotFound,
-            ))?;
-        let (address, imap) = self.mailbox_row(&input).await?;
-        let imap = match input.imap_url {
-            None => old.imap_url,
-            Some(_) => imap,
-        };
+        let not_found = || ServiceError::not_found("mailbox", ErrorCode::MailboxNotFound);
+        self.store.mailbox(id).await?.ok_or_else(not_found)?;
+        let address = self.mailbox_address(&input).await?;
+        let old = self.store.mailbox_imap(id).await?;
+        let imap = self.imap_change(&input, old.as_ref())?;
         if !self
             .store
-            .update_mailbox(id, &address, input.team_id, imap.as_deref(), self.now())
+            .update_mailbox(id, &address, input.team_id, imap, self.now())
             .await?
         {
-            return Err(ServiceError::not_found(
-                "mailbox",
-                ErrorCode::MailboxNotFound,
-            ));
+            return Err(not_found());
         }
         self.mailbox(actor, id).await
     }
@@ -358,16 +470,18 @@ mod tests {
 
     #[test]
     fn never_shows_a_password_back() {
-        assert_eq!(
-            without_password("imaps://desk:s3cret@mail.example.org/INBOX"),
-            "imaps://desk@mail.example.org/INBOX"
-        );
-        assert_eq!(
-            without_password("imap://127.0.0.1:1143"),
-            "imap://127.0.0.1:1143"
-        );
-        assert!(imap_url(Some("https://x")).is_err());
-        assert!(imap_url(Some("imaps://")).is_err());
-        assert_eq!(imap_url(Some(" ")).unwrap(), None);
+        let s = imap::settings_from_url("imaps://desk:s3cret@mail.example.org/INBOX").unwrap();
+        let row = MailboxRow {
+            id: 1,
+            address: "help@example.org".into(),
+            team_id: 1,
+            imap_url: Some("imaps://desk:s3cret@mail.example.org/INBOX".into()),
+            created_at: 0,
+            updated_at: 0,
+        };
+        let v = serde_json::to_string(&mailbox_view(row, None)).unwrap();
+        assert!(!v.contains("s3cret"), "{v}");
+        assert!(v.contains(r#""password":"set""#), "{v}");
+        assert_eq!(imap::display_url(&s), "imaps://desk@mail.example.org/INBOX");
     }
 }

@@ -3,6 +3,7 @@
 //! delivery failures. Raw mail is kept content-addressed in `blobs`.
 
 use crate::backend::{in_transaction, with_reader};
+use crate::imap::{ImapChange, apply_imap_change};
 use crate::{Result, Store, StoreError};
 use sqlx::FromRow;
 
@@ -453,20 +454,21 @@ impl Store {
         &self,
         address: &str,
         team_id: i64,
-        imap_url: Option<&str>,
+        imap: ImapChange,
         now: i64,
     ) -> Result<i64> {
         Ok(in_transaction!(self, |tx| {
-            sqlx::query_scalar::<_, i64>(
-                "INSERT INTO mailboxes (address, team_id, imap_url, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+            let id = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO mailboxes (address, team_id, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
             )
             .bind(address)
             .bind(team_id)
-            .bind(imap_url)
             .bind(now)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| StoreError::classify(e, "mailbox"))?
+            .map_err(|e| StoreError::classify(e, "mailbox"))?;
+            apply_imap_change!(tx, id, &imap);
+            id
         }))
     }
 
@@ -476,28 +478,41 @@ impl Store {
         id: i64,
         address: &str,
         team_id: i64,
-        imap_url: Option<&str>,
+        imap: ImapChange,
         now: i64,
     ) -> Result<bool> {
         Ok(in_transaction!(self, |tx| {
-            sqlx::query(
-                "UPDATE mailboxes SET address = $1, team_id = $2, imap_url = $3, updated_at = $4 WHERE id = $5",
+            let found = sqlx::query(
+                "UPDATE mailboxes SET address = $1, team_id = $2, updated_at = $3 WHERE id = $4",
             )
             .bind(address)
             .bind(team_id)
-            .bind(imap_url)
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::classify(e, "mailbox"))?
             .rows_affected()
-                == 1
+                == 1;
+            if found {
+                if matches!(imap, ImapChange::Remove) {
+                    sqlx::query("UPDATE mailboxes SET imap_url = NULL WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                apply_imap_change!(tx, id, &imap);
+            }
+            found
         }))
     }
 
     pub async fn delete_mailbox(&self, id: i64) -> Result<bool> {
         Ok(in_transaction!(self, |tx| {
+            sqlx::query("DELETE FROM mailbox_imap WHERE mailbox_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM mailboxes WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)

@@ -14,6 +14,7 @@ mod diagnosis;
 mod error;
 mod group;
 mod history;
+mod imap;
 mod inbound_mail;
 mod kb;
 mod mail;
@@ -33,6 +34,7 @@ mod webhooks;
 pub use backend::{Backend, Store};
 pub use calls::{CallRow, ContactRow, ListCalls, NewCall};
 pub use error::StoreError;
+pub use imap::{ImapChange, ImapSettingsRow, MailboxImapRow};
 pub use inbound_mail::{
     BounceRow, MailClaim, MailOutcome, MailboxRow, MessageMailRow, NewInboundMail, NewQuarantine,
     QuarantineRow,

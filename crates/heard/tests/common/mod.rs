@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod pages;
+pub mod dovecot;
 pub mod smtp;
 
 use heard_services::Services;

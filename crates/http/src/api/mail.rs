@@ -26,8 +26,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(message_original))
 }
 
-/// The desk's mailboxes: each address and the team its mail goes to (admins). IMAP
-/// passwords are never shown back.
+/// The desk's mailboxes: each address, the team its mail goes to, and where its mail is
+/// fetched over IMAP with how fetching goes (admins). IMAP passwords are never shown back.
 #[utoipa::path(get, path = "/mailboxes", tag = "mail",
     responses((status = 200, body = Vec<MailboxView>), (status = 403, body = ErrorBody)))]
 async fn list_mailboxes(
@@ -37,7 +37,8 @@ async fn list_mailboxes(
     Ok(Json(s.services.mailboxes(&actor).await?))
 }
 
-/// Add a mailbox (admins).
+/// Add a mailbox (admins), optionally fetched over IMAP (`imap`, or the `imap_url`
+/// shorthand). A bad IMAP setting answers 422 `invalid_imap_settings` naming the field.
 #[utoipa::path(post, path = "/mailboxes", tag = "mail", request_body = MailboxInput,
     responses((status = 201, body = MailboxView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_mailbox(
@@ -61,7 +62,9 @@ async fn get_mailbox(
     Ok(Json(s.services.mailbox(&actor, id).await?))
 }
 
-/// Replace a mailbox (admins). Leave `imap_url` out to keep the stored one.
+/// Replace a mailbox (admins). Leave `imap` (and `imap_url`) out to keep the stored IMAP
+/// settings, leave `imap.password` out to keep the password for the same host and user,
+/// or send `"imap": null` to stop fetching.
 #[utoipa::path(put, path = "/mailboxes/{id}", tag = "mail", params(("id" = i64, Path)), request_body = MailboxInput,
     responses((status = 200, body = MailboxView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_mailbox(
