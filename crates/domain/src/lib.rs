@@ -13,6 +13,7 @@ pub mod handoff;
 pub mod invalid;
 pub mod people;
 pub mod presence;
+pub mod review;
 pub mod routing;
 pub mod survey;
 pub mod throttle;

@@ -86,13 +86,15 @@ pub fn status_of(code: ErrorCode) -> u16 {
     match code {
         InvalidId | InvalidIdempotencyKey | InvalidQuery | MalformedJson => 400,
         Unauthenticated => 401,
-        CsrfTokenInvalid | Forbidden => 403,
+        CsrfTokenInvalid | Forbidden | NotAReviewer | SelfReview => 403,
         AgentNotFound | ArticleNotFound | AttachmentNotFound | CalendarNotFound
         | CategoryNotFound | CollaboratorNotFound | CustomerNotFound | MailNotConfigured
         | OrganizationNotFound | PolicyNotFound | ProblemNotFound | RouteNotFound
         | QuarantineNotFound | MailboxNotFound | MailNotFound | TeamNotFound | TicketNotFound
-        | UserNotFound | VersionNotFound => 404,
+        | UserNotFound | VersionNotFound | ReviewNotFound => 404,
         AlreadyExists
+        | AlreadyReplied
+        | RubricChanged
         | AlreadyOnTicket
         | AlreadyOwner
         | CategoryNotEmpty
@@ -112,6 +114,13 @@ pub fn status_of(code: ErrorCode) -> u16 {
         AttachmentTooLarge | BodyTooLarge => 413,
         UnsupportedMediaType => 415,
         BodyTooLong
+        | AgentNotReplier
+        | InvalidAnchor
+        | InvalidComment
+        | InvalidRubric
+        | InvalidScore
+        | MissingScore
+        | UnknownRubricItem
         | CategoryExists
         | DifferentRequester
         | EmptyAttachment
