@@ -21,6 +21,7 @@ pub mod outbound;
 pub mod people;
 pub mod queues;
 pub mod reports;
+pub mod reviews;
 pub mod routing;
 pub mod search_index;
 pub mod seed;

@@ -17,6 +17,7 @@ mod kb;
 mod mail;
 mod outbound_mail;
 mod people;
+mod reviews;
 mod routing;
 mod rows;
 mod seed;
@@ -39,6 +40,10 @@ pub use kb::{
 pub use mail::{MailRow, NewMail, NewSigninLink};
 pub use outbound_mail::{NewTicketMail, ReplyDueRow};
 pub use people::{CustomerHitRow, NewUser, UserPatch};
+pub use reviews::{
+    CandidateRow, NewReview, NewReviewComment, ReviewCommentRow, ReviewFilter, ReviewRow,
+    ReviewScoreRow, RubricRow, ScanEventRow, StaffFlagRow,
+};
 pub use routing::{
     AgentTouch, CollaboratorChange, CollaboratorRow, HardConversation, HardInteractionRow,
     PresenceHistoryRow, PresenceRow, PresenceWrite, RoutingPolicyRow, StaffRoutingRow, WaitingRow,
