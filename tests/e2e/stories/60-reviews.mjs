@@ -42,8 +42,11 @@ export default async function reviews({ browser, base, errors }) {
     // A quote that is not in the message is refused beside the field, nothing lost.
     await supervisor.locator("#comment-body-1").fill("This one points at words that are not there.");
     await supervisor.locator("#comment-quote-1").fill("words nobody wrote");
+    // The refusal answers 422, which the browser logs; that error is the point here.
+    const logged = errors.length;
     await supervisor.getByRole("button", { name: "Submit review" }).click();
     await supervisor.locator("#comment-quote-1-error").waitFor();
+    errors.splice(logged, errors.length - logged, ...errors.slice(logged).filter((e) => !e.includes("422")));
     expect(await supervisor.locator("#comment-body-0").inputValue() !== "", "the first comment was lost");
     await snap(supervisor, "review-form-refused");
     await supervisor.locator("#comment-body-1").fill("");
