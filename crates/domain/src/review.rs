@@ -334,7 +334,7 @@ pub fn sampled(ticket_id: i64) -> bool {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^= x >> 31;
-    x % SAMPLE_ONE_IN == 0
+    x.is_multiple_of(SAMPLE_ONE_IN)
 }
 
 /// What an event of the ticket's log says, as far as the review queue cares.
@@ -380,17 +380,15 @@ pub fn reasons_of_event(e: &EventFacts) -> Vec<(Reason, String)> {
                 ));
             }
         }
-        "replied" => {
-            if !e.tone_findings.is_empty() {
-                let kinds: BTreeSet<String> = e.tone_findings.iter().map(|k| words(k)).collect();
-                out.push((
-                    Reason::ToneSentAnyway,
-                    format!(
-                        "a reply was sent with tone findings: {}",
-                        kinds.into_iter().collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-            }
+        "replied" if !e.tone_findings.is_empty() => {
+            let kinds: BTreeSet<String> = e.tone_findings.iter().map(|k| words(k)).collect();
+            out.push((
+                Reason::ToneSentAnyway,
+                format!(
+                    "a reply was sent with tone findings: {}",
+                    kinds.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            ));
         }
         "abuse_flagged" => out.push((Reason::Upset, "a message was flagged abusive".into())),
         "sla_breached" => {

@@ -619,14 +619,13 @@ impl Services {
                     findings,
                     checklist,
                 });
-            } else if m.author_id == t.requester_id {
-                if let Some(score) = analysis
+            } else if m.author_id == t.requester_id
+                && let Some(score) = analysis
                     .get("frustration")
                     .and_then(|f| f.get("score"))
                     .and_then(Value::as_i64)
-                {
-                    facts.frustration.push((score, first_reply.is_some()));
-                }
+            {
+                facts.frustration.push((score, first_reply.is_some()));
             }
         }
         for e in self.store.events(t.id).await? {
@@ -693,15 +692,15 @@ impl Services {
         let mut comments = Vec::new();
         for c in input.comments {
             let body = review::comment_text(&c.body)?;
-            if let Some(k) = &c.item {
-                if !items.iter().any(|i| &i.key == k) {
-                    return Err(Invalid::new(
-                        "comments",
-                        ErrorCode::UnknownRubricItem,
-                        format!("comments: the rubric has no item “{k}”"),
-                    )
-                    .into());
-                }
+            if let Some(k) = &c.item
+                && !items.iter().any(|i| &i.key == k)
+            {
+                return Err(Invalid::new(
+                    "comments",
+                    ErrorCode::UnknownRubricItem,
+                    format!("comments: the rubric has no item “{k}”"),
+                )
+                .into());
             }
             let m = by_id.get(&c.message_id).ok_or_else(|| {
                 Invalid::new(
