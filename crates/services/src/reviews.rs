@@ -25,6 +25,8 @@ use utoipa::ToSchema;
 /// on every view instead of reading the whole log at once.
 const SCAN_BATCH: i64 = 1000;
 const SCAN_BATCHES: usize = 5;
+/// Events re-read before the cursor on each scan, for late commits.
+const SCAN_OVERLAP: i64 = 200;
 /// Weeks of the agent's trend.
 const TREND_WEEKS: i64 = 26;
 
@@ -405,10 +407,16 @@ impl Services {
     async fn scan_for_reviews(&self) -> Result<()> {
         for _ in 0..SCAN_BATCHES {
             let from = self.store.review_scan_cursor().await?;
-            let events = self.store.events_after(from, SCAN_BATCH).await?;
-            let Some(last) = events.last().map(|e| e.id) else {
+            // Read again a little before the cursor: on PostgreSQL an event with a lower
+            // id can commit after a higher one was read. Notes are idempotent.
+            let events = self
+                .store
+                .events_after((from - SCAN_OVERLAP).max(0), SCAN_BATCH + SCAN_OVERLAP)
+                .await?;
+            let last = events.last().map_or(from, |e| e.id);
+            if last <= from {
                 return Ok(());
-            };
+            }
             let found: Vec<(i64, String, String)> = events
                 .iter()
                 .flat_map(|e| {
@@ -425,7 +433,7 @@ impl Services {
             self.store
                 .record_candidates(last, &found, self.now())
                 .await?;
-            if (events.len() as i64) < SCAN_BATCH {
+            if (events.len() as i64) < SCAN_BATCH + SCAN_OVERLAP {
                 return Ok(());
             }
         }
