@@ -15,6 +15,7 @@ pub mod invalid;
 pub mod people;
 pub mod phone;
 pub mod presence;
+pub mod review;
 pub mod routing;
 pub mod survey;
 pub mod throttle;

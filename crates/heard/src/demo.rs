@@ -250,6 +250,14 @@ async fn create(services: &Services) -> anyhow::Result<()> {
     }
     let admin = &staff[0];
     let [sam, lena, diego, hana, tom] = [&staff[2], &staff[3], &staff[4], &staff[5], &staff[6]];
+    // Lena, a senior tier-1 agent, reviews conversations beside the supervisor.
+    services
+        .set_reviewer(
+            admin,
+            lena.user_id,
+            heard_services::reviews::ReviewerInput { reviewer: true },
+        )
+        .await?;
 
     for (name, domain, shares) in [
         ("Northwind Traders", "northwind.example", true),

@@ -86,7 +86,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
     match code {
         InvalidId | InvalidIdempotencyKey | InvalidQuery | MalformedJson => 400,
         Unauthenticated => 401,
-        CsrfTokenInvalid | Forbidden => 403,
+        CsrfTokenInvalid | Forbidden | NotAReviewer | SelfReview => 403,
         AgentNotFound
         | ArticleNotFound
         | AttachmentNotFound
@@ -103,6 +103,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | QuarantineNotFound
         | MailboxNotFound
         | MailNotFound
+        | ReviewNotFound
         | TeamNotFound
         | TicketNotFound
         | UserNotFound
@@ -110,6 +111,8 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | WebhookNotFound
         | WebhookDeliveryNotFound => 404,
         AlreadyExists
+        | AlreadyReplied
+        | RubricChanged
         | AlreadyOnTicket
         | AlreadyOwner
         | CategoryNotEmpty
@@ -129,6 +132,13 @@ pub fn status_of(code: ErrorCode) -> u16 {
         AttachmentTooLarge | BodyTooLarge => 413,
         UnsupportedMediaType => 415,
         BodyTooLong
+        | AgentNotReplier
+        | InvalidAnchor
+        | InvalidComment
+        | InvalidRubric
+        | InvalidScore
+        | MissingScore
+        | UnknownRubricItem
         | CategoryExists
         | DifferentRequester
         | EmptyAttachment

@@ -26,6 +26,7 @@ pub mod passwords;
 pub mod people;
 pub mod queues;
 pub mod reports;
+pub mod reviews;
 pub mod routing;
 pub mod search_index;
 pub mod seed;

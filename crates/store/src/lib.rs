@@ -20,6 +20,7 @@ mod kb;
 mod mail;
 mod outbound_mail;
 mod people;
+mod reviews;
 mod routing;
 mod rows;
 mod seed;
@@ -47,6 +48,10 @@ pub use kb::{
 pub use mail::{LinkPurpose, MailRow, NewMail, NewSigninLink};
 pub use outbound_mail::{NewTicketMail, ReplyDueRow};
 pub use people::{CustomerHitRow, NewUser, UserPatch};
+pub use reviews::{
+    CandidateRow, NewReview, NewReviewComment, ReviewCommentRow, ReviewFilter, ReviewRow,
+    ReviewScoreRow, RubricRow, ScanEventRow, StaffFlagRow,
+};
 pub use routing::{
     AgentTouch, CollaboratorChange, CollaboratorRow, HardConversation, HardInteractionRow,
     PresenceHistoryRow, PresenceRow, PresenceWrite, RoutingPolicyRow, StaffRoutingRow, WaitingRow,

@@ -26,6 +26,7 @@ mod phone;
 mod policies;
 mod portal;
 mod presence;
+mod reviews;
 mod session;
 mod supervisor;
 mod survey;
@@ -112,6 +113,17 @@ pub fn router(services: Services) -> Router {
         .route("/help/{slug}/solved", axum::routing::post(help::solved))
         .route("/supervisor", get(supervisor::dashboard))
         .route("/supervisor/recoveries/{id}", post(survey::recover))
+        .route(
+            "/supervisor/reviews",
+            get(reviews::queue).post(reviews::create),
+        )
+        .route("/supervisor/reviews/new", get(reviews::new_review))
+        .route("/agent/reviews", get(reviews::mine))
+        .route("/agent/reviews/{id}", get(reviews::review))
+        .route("/agent/reviews/{id}/reply", post(reviews::reply))
+        .route("/admin/reviews", get(reviews::admin))
+        .route("/admin/reviews/rubric", post(reviews::save_rubric))
+        .route("/admin/reviews/reviewers", post(reviews::save_reviewers))
         .route("/admin", get(admin::overview))
         .route("/admin/teams", post(admin::create_team))
         .route("/admin/teams/{id}", post(admin::update_team))

@@ -6,6 +6,7 @@ mod kb;
 mod mail;
 mod people;
 mod problems;
+mod reviews;
 mod routing;
 mod session;
 mod surveys;
@@ -28,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(kb::routes())
         .merge(problems::routes())
         .merge(surveys::routes())
+        .merge(reviews::routes())
         .merge(routing::routes())
         .merge(viewers::routes())
         .merge(mail::routes())
