@@ -411,7 +411,7 @@ impl Services {
             // id can commit after a higher one was read. Notes are idempotent.
             let events = self
                 .store
-                .events_after((from - SCAN_OVERLAP).max(0), SCAN_BATCH + SCAN_OVERLAP)
+                .review_scan_events((from - SCAN_OVERLAP).max(0), SCAN_BATCH + SCAN_OVERLAP)
                 .await?;
             let last = events.last().map_or(from, |e| e.id);
             if last <= from {

@@ -342,7 +342,7 @@ impl Store {
     }
 
     /// The next events after `after`, in order, with their ticket's transfers.
-    pub async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<ScanEventRow>> {
+    pub async fn review_scan_events(&self, after: i64, limit: i64) -> Result<Vec<ScanEventRow>> {
         Ok(with_reader!(self, |db| {
             sqlx::query_as::<_, ScanEventRow>(
                 "SELECT e.id, e.ticket_id, e.kind, e.data, t.transfers

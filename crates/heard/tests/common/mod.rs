@@ -3,8 +3,8 @@
 //! server, a database of its own created for the test and dropped after it.
 #![allow(dead_code)]
 
-pub mod pages;
 pub mod dovecot;
+pub mod pages;
 pub mod smtp;
 
 use heard_services::Services;
