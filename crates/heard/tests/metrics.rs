@@ -235,3 +235,45 @@ async fn unknown_paths_share_one_label() {
     assert!(!text.contains("no-such-thing"), "{text}");
     assert!(text.contains("route=\"unmatched\""), "{text}");
 }
+
+/// The real binary: `HEARD_METRICS_LISTEN` (as `--metrics-listen`) opens the metrics
+/// address, which answers `/metrics` and nothing else.
+#[tokio::test]
+async fn heard_serve_opens_the_metrics_address() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let app = common::TestApp::spawn().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_heard"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("HEARD_METRICS_LISTEN", "127.0.0.1:0")
+        .env("HEARD_DATABASE_URL", &app.database_url)
+        .env("HEARD_DATA_DIR", app.data_dir.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok);
+    let metrics = lines.find_map(|l| Some(l.strip_prefix("heard metrics on ")?.trim().to_string()));
+    let base = lines.find_map(|l| Some(l.strip_prefix("heard listening on ")?.trim().to_string()));
+    let (Some(metrics), Some(base)) = (metrics, base) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("heard serve printed no metrics or listening line");
+    };
+    let res = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, m) = scrape(&metrics).await;
+    let healthz =
+        m.get("heard_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}");
+    let other = reqwest::get(metrics.replace("/metrics", "/api/v1/tickets"))
+        .await
+        .unwrap()
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(healthz, Some(&1.0));
+    assert_eq!(other, StatusCode::NOT_FOUND);
+}
