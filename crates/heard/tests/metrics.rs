@@ -137,7 +137,7 @@ async fn requests_pools_writer_and_tickets_are_measured() {
     } else {
         assert!(!text.contains("heard_writer_queue_depth"));
     }
-    for outbox in ["mail", "search_index"] {
+    for outbox in ["mail", "search_index", "webhooks"] {
         assert!(
             m.contains_key(&format!("heard_outbox_backlog{{outbox=\"{outbox}\"}}")),
             "{text}"

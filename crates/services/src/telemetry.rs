@@ -108,7 +108,12 @@ impl Services {
         let mail = self.store.mail_backlog().await?;
         let high_water = self.store.outbox_max().await?;
         let index = (high_water - self.search.cursor()).max(0);
-        Ok(vec![("mail", mail), ("search_index", index)])
+        let webhooks = self.store.webhook_backlog().await?;
+        Ok(vec![
+            ("mail", mail),
+            ("search_index", index),
+            ("webhooks", webhooks),
+        ])
     }
 
     /// The gauges `/metrics` shows: the pools and the writer as they are this instant,
