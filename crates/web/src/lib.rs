@@ -19,6 +19,7 @@ mod forms;
 mod handoff;
 mod help;
 mod history;
+mod mail;
 mod merge;
 mod page;
 mod password;
@@ -160,6 +161,10 @@ pub fn router(services: Services) -> Router {
             get(webhooks::webhooks).post(webhooks::add),
         )
         .route("/admin/webhooks/{id}", post(webhooks::change))
+        .route("/admin/mail", get(mail::mail))
+        .route("/admin/mail/mailboxes", post(mail::add))
+        .route("/admin/mail/mailboxes/{id}", post(mail::change))
+        .route("/admin/mail/quarantine/{id}", post(mail::held))
         .route(
             "/admin/webhooks/{id}/deliveries/{delivery_id}/replay",
             post(webhooks::replay),
