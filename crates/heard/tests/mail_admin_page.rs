@@ -129,13 +129,16 @@ async fn the_page_shows_a_failing_imap_mailbox_without_its_password_and_edits_ke
     let mut page = String::new();
     for _ in 0..150 {
         page = admin.page("/admin/mail").await.1;
-        if page.contains("Failing since") {
+        if page.contains("Failing: fetching from 127.0.0.1 as support failed at") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     poller.abort();
-    assert!(page.contains("Failing since"), "{page}");
+    assert!(
+        page.contains("Failing: fetching from 127.0.0.1 as support failed at"),
+        "{page}"
+    );
     assert!(page.contains("it has not gone through yet"), "{page}");
     assert!(!page.contains(password), "{page}");
 
@@ -212,8 +215,17 @@ async fn quarantined_mail_is_listed_and_released_into_a_ticket_or_deleted_throug
         ],
         "This week.",
     );
+    let nobody = mail(
+        &[
+            ("To", DESK),
+            ("Subject", "From nowhere"),
+            ("Message-ID", "<q4@nowhere.test>"),
+        ],
+        "Who sent this?",
+    );
     s.ingest_mail(&spam, &[]).await.unwrap();
     s.ingest_mail(&list, &[]).await.unwrap();
+    s.ingest_mail(&nobody, &[]).await.unwrap();
     let (_, v) = w.app.get("/api/v1/mail/quarantine", &w.admin.token).await;
     let id_of = |subject: &str| {
         v["items"]
@@ -225,7 +237,11 @@ async fn quarantined_mail_is_listed_and_released_into_a_ticket_or_deleted_throug
             .as_i64()
             .unwrap()
     };
-    let (spam_id, list_id) = (id_of("Printer on fire"), id_of("Weekly news"));
+    let (spam_id, list_id, nobody_id) = (
+        id_of("Printer on fire"),
+        id_of("Weekly news"),
+        id_of("From nowhere"),
+    );
 
     let admin = browser(&w.app, &w.admin).await;
     let (_, page) = admin.page("/admin/mail").await;
@@ -254,6 +270,23 @@ async fn quarantined_mail_is_listed_and_released_into_a_ticket_or_deleted_throug
         .await;
     assert_eq!(st, 200, "{t}");
     assert_eq!(t["subject"], "Printer on fire", "{t}");
+
+    // A mail with no sender cannot become a ticket: the reason shows beside it.
+    let (status, _, page) = admin
+        .form(
+            &format!("/admin/mail/quarantine/{nobody_id}"),
+            &[("action", "release")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(page.contains("names no sender to answer"), "{page}");
+    let (status, _, _) = admin
+        .form(
+            &format!("/admin/mail/quarantine/{nobody_id}"),
+            &[("action", "delete")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
 
     let (status, to, _) = admin
         .form(

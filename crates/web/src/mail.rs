@@ -41,6 +41,8 @@ pub struct MailboxLine {
 
 pub struct HeldLine {
     pub id: i64,
+    /// The name its buttons' refusal is shown under: `held-<id>`.
+    pub form: String,
     pub sender: String,
     pub subject: String,
     pub why: &'static str,
@@ -88,12 +90,14 @@ fn fetching(m: &MailboxView, now_ms: i64) -> (String, bool) {
         "failing" => {
             let at = i.last_error_at.as_deref().map(when).unwrap_or_default();
             let ok = match i.last_success_at.as_deref() {
-                Some(t) => format!("last went through {}", relative(t, now_ms)),
+                Some(t) => format!("it last went through {}", relative(t, now_ms)),
                 None => "it has not gone through yet".into(),
             };
             (
                 format!(
-                    "Failing since {at} ({ok}): {}",
+                    "Failing: fetching from {} as {} failed at {at} ({ok}): {}",
+                    i.host,
+                    i.username,
                     i.last_error.as_deref().unwrap_or("no details")
                 ),
                 true,
@@ -163,6 +167,7 @@ async fn page(s: &WebState, viewer: &Viewer, f: FormState) -> PageResult<MailPag
         .items
         .into_iter()
         .map(|q| HeldLine {
+            form: format!("held-{}", q.id),
             id: q.id,
             sender: q.sender.unwrap_or_else(|| "(no sender)".into()),
             subject: if q.subject.is_empty() {
@@ -307,7 +312,17 @@ pub async fn held(
         s.services.delete_quarantined(&viewer.actor, id).await?;
         return Ok(see_other("/admin/mail", "mail_deleted"));
     }
-    let ticket = s.services.release_quarantined(&viewer.actor, id).await?;
+    let ticket = match s.services.release_quarantined(&viewer.actor, id).await {
+        Ok(ticket) => ticket,
+        // A mail that cannot become a ticket: the reason beside it, on the same page.
+        Err(e) => {
+            let f = refusal(format!("held-{id}"), &v, e, &[])?;
+            return Ok(render_status(
+                StatusCode::CONFLICT,
+                &page(&s, &viewer, f).await?,
+            ));
+        }
+    };
     let mut p = page(&s, &viewer, FormState::default()).await?;
     p.chrome.notice = Some(format!(
         "The mail was let through: it is on ticket #{ticket}."
