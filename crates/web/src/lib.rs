@@ -20,6 +20,7 @@ mod handoff;
 mod help;
 mod history;
 mod merge;
+mod notifications;
 mod page;
 mod password;
 mod phone;
@@ -80,6 +81,8 @@ pub fn router(services: Services) -> Router {
         .route("/agent", get(agent::queues))
         .route("/agent/search", get(agent::search))
         .route("/agent/history", get(history::history))
+        .route("/agent/notifications", get(notifications::page))
+        .route("/agent/notifications/read", post(notifications::read))
         .route("/agent/tickets/{id}", get(agent::ticket))
         .route("/agent/tickets/{id}/reply", post(agent::reply))
         .route("/agent/tickets/{id}/update", post(agent::update))
