@@ -400,6 +400,29 @@ impl Services {
             .map(Into::into)
             .collect())
     }
+
+    /// How many of the notifications above the person has not read (0 for a customer).
+    pub async fn unread_notifications(&self, actor: &Actor) -> Result<i64> {
+        if !actor.is_staff() {
+            return Ok(0);
+        }
+        Ok(self
+            .store
+            .unread_notifications(actor.user_id, actor.role.as_str())
+            .await?)
+    }
+
+    /// Marks one of the person's notifications (`only`) or all of them as read, for them
+    /// alone; one not addressed to them is left alone. Answers how many were marked.
+    pub async fn mark_notifications_read(&self, actor: &Actor, only: Option<i64>) -> Result<u64> {
+        if !actor.is_staff() {
+            return Ok(0);
+        }
+        Ok(self
+            .store
+            .mark_notifications_read(actor.user_id, actor.role.as_str(), only, self.now())
+            .await?)
+    }
 }
 
 /// Service-level compliance per policy, team and target over recent tickets.

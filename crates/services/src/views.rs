@@ -451,6 +451,8 @@ pub struct NotificationView {
     pub kind: String,
     pub message: String,
     pub created_at: String,
+    /// Whether the person asking has read it (each person reads a role's apart).
+    pub read: bool,
 }
 
 impl From<NotificationRow> for NotificationView {
@@ -461,6 +463,7 @@ impl From<NotificationRow> for NotificationView {
             kind: n.kind,
             message: n.message,
             created_at: rfc3339(n.created_at),
+            read: n.read_at.is_some(),
         }
     }
 }

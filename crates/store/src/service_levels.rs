@@ -121,7 +121,8 @@ impl Store {
         }))
     }
 
-    /// A person's notifications and those for their role, newest first.
+    /// A person's notifications and those for their role, newest first; `read_at` is when
+    /// this person read it (a role's notification is read by each of its people apart).
     pub async fn notifications_for(
         &self,
         user_id: i64,
@@ -130,14 +131,64 @@ impl Store {
     ) -> Result<Vec<NotificationRow>> {
         Ok(with_reader!(self, |db| {
             sqlx::query_as::<_, NotificationRow>(
-                "SELECT id, user_id, role, ticket_id, kind, message, created_at, read_at FROM notifications
-                 WHERE user_id = $1 OR role = $2 ORDER BY id DESC LIMIT $3",
+                "SELECT n.id, n.user_id, n.role, n.ticket_id, n.kind, n.message, n.created_at,
+                        COALESCE(r.read_at, n.read_at) AS read_at
+                 FROM notifications n
+                 LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = $1
+                 WHERE n.user_id = $1 OR n.role = $2 ORDER BY n.id DESC LIMIT $3",
             )
             .bind(user_id)
             .bind(role)
             .bind(limit)
             .fetch_all(db)
             .await?
+        }))
+    }
+}
+
+impl Store {
+    /// How many of a person's notifications (theirs and their role's) they have not read.
+    pub async fn unread_notifications(&self, user_id: i64, role: &str) -> Result<i64> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM notifications n
+                 WHERE (n.user_id = $1 OR n.role = $2) AND n.read_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM notification_reads r
+                                   WHERE r.user_id = $1 AND r.notification_id = n.id)",
+            )
+            .bind(user_id)
+            .bind(role)
+            .fetch_one(db)
+            .await?
+        }))
+    }
+
+    /// Marks as read, for this person only, one of their notifications (`only`) or all of
+    /// them; a notification not addressed to them is left alone. Answers how many changed.
+    pub async fn mark_notifications_read(
+        &self,
+        user_id: i64,
+        role: &str,
+        only: Option<i64>,
+        now: i64,
+    ) -> Result<u64> {
+        Ok(in_transaction!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO notification_reads (user_id, notification_id, read_at)
+                 SELECT $1, n.id, $3 FROM notifications n
+                 WHERE (n.user_id = $1 OR n.role = $2) AND n.read_at IS NULL
+                   AND ($4 IS NULL OR n.id = $4)
+                   AND NOT EXISTS (SELECT 1 FROM notification_reads r
+                                   WHERE r.user_id = $1 AND r.notification_id = n.id)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(role)
+            .bind(now)
+            .bind(only)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
         }))
     }
 }

@@ -1,4 +1,4 @@
-// heard: the live parts of the pages (suggestions, the tone coach, the presence switch).
+// heard: the live parts of the pages (suggestions, the tone coach, the presence switch, the bell).
 // Everything here is an extra: every page works without it (forms post and redirect). No
 // framework, no build step; all text from the server is inserted with textContent, never
 // as HTML.
@@ -316,5 +316,28 @@
     if (audience) audience.addEventListener("change", review);
     if (internal) internal.addEventListener("change", review);
     if (draft.value.trim()) review();
+  }
+
+  // ---- The bell: the unread count in the header, fresh without a reload --------------
+  var bellCount = document.getElementById("bell-count");
+  if (bellCount) {
+    var bellLive = document.getElementById("bell-live");
+    var shown = parseInt(bellCount.textContent, 10) || 0;
+    var showCount = function (n) {
+      if (typeof n !== "number" || n === shown) return;
+      var more = n > shown;
+      shown = n;
+      bellCount.firstChild.nodeValue = String(n);
+      bellCount.classList.toggle("none", n === 0);
+      // Announce only news, not the count falling after reading elsewhere.
+      if (more && bellLive) {
+        bellLive.textContent = n === 1 ? "1 unread notification" : n + " unread notifications";
+      }
+    };
+    setInterval(function () {
+      getJSON("/api/v1/notifications/unread")
+        .then(function (c) { showCount(c.unread); })
+        .catch(function () { /* the next look tries again */ });
+    }, 20000);
   }
 })();

@@ -21,6 +21,7 @@ mod help;
 mod history;
 mod mail;
 mod merge;
+mod notifications;
 mod page;
 mod password;
 mod phone;
@@ -81,6 +82,8 @@ pub fn router(services: Services) -> Router {
         .route("/agent", get(agent::queues))
         .route("/agent/search", get(agent::search))
         .route("/agent/history", get(history::history))
+        .route("/agent/notifications", get(notifications::page))
+        .route("/agent/notifications/read", post(notifications::read))
         .route("/agent/tickets/{id}", get(agent::ticket))
         .route("/agent/tickets/{id}/reply", post(agent::reply))
         .route("/agent/tickets/{id}/update", post(agent::update))

@@ -15,6 +15,8 @@ pub struct Chrome {
     pub csrf: String,
     /// A one-line confirmation after a form was handled ("Your reply was sent.").
     pub notice: Option<String>,
+    /// Staff only: how many of their notifications they have not read (the bell).
+    pub unread: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +36,7 @@ impl Chrome {
             user: None,
             csrf,
             notice: None,
+            unread: None,
         }
     }
 }
@@ -250,6 +253,8 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
             "We joined your requests about the same problem: the whole conversation is here."
         }
         "presence" => "Your presence was updated.",
+        "notifications_read" => "Your notifications are marked as read.",
+        "notification_read" => "The notification is marked as read.",
         "invited" => "Your colleague can now see and work this ticket.",
         "left" => "The colleague is no longer on this ticket.",
         "handed_over" => {

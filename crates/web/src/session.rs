@@ -58,6 +58,8 @@ pub struct Viewer {
     pub actor: Actor,
     pub csrf: String,
     pub name: String,
+    /// Staff only: their unread notifications when the page was asked for (the bell).
+    pub unread: Option<i64>,
 }
 
 impl Viewer {
@@ -84,6 +86,7 @@ impl Viewer {
             }),
             csrf: self.csrf.clone(),
             notice: None,
+            unread: self.unread,
         }
     }
 
@@ -130,10 +133,16 @@ impl FromRequestParts<WebState> for Viewer {
             Err(e) => return Err(e.into()),
         };
         let me = state.services.me(&actor).await?;
+        let unread = if actor.is_staff() {
+            Some(state.services.unread_notifications(&actor).await?)
+        } else {
+            None
+        };
         Ok(Viewer {
             actor,
             csrf,
             name: me.name,
+            unread,
         })
     }
 }

@@ -18,6 +18,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(make_promise))
         .routes(routes!(get_service_levels, set_service_levels))
         .routes(routes!(notifications))
+        .routes(routes!(unread_notifications))
+        .routes(routes!(read_notifications))
         .routes(routes!(compliance))
         .routes(routes!(import_holidays))
 }
@@ -117,4 +119,38 @@ async fn notifications(
     Auth(actor): Auth,
 ) -> Result<Json<Vec<NotificationView>>, ApiError> {
     Ok(Json(s.services.notifications(&actor).await?))
+}
+
+/// How many of your notifications you have not read: cheap enough to poll.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct UnreadCount {
+    unread: i64,
+}
+
+/// The number of your unread notifications (0 for customers); the bell polls it.
+#[utoipa::path(get, path = "/notifications/unread", tag = "care", responses((status = 200, body = UnreadCount)))]
+async fn unread_notifications(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<UnreadCount>, ApiError> {
+    Ok(Json(UnreadCount {
+        unread: s.services.unread_notifications(&actor).await?,
+    }))
+}
+
+/// How many notifications were marked as read.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct MarkedRead {
+    marked: u64,
+}
+
+/// Marks all your notifications as read, for you alone (a role's stay unread for the others).
+#[utoipa::path(post, path = "/notifications/read", tag = "care", responses((status = 200, body = MarkedRead)))]
+async fn read_notifications(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<MarkedRead>, ApiError> {
+    Ok(Json(MarkedRead {
+        marked: s.services.mark_notifications_read(&actor, None).await?,
+    }))
 }
