@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::pages::browser;
 use common::*;
 use heard_services::Clock;
 use reqwest::StatusCode;
@@ -465,86 +466,12 @@ async fn the_calls_api_is_in_the_openapi_document() {
     assert!(doc["paths"]["/calls"].get("post").is_some());
 }
 
-/// A signed-in browser: the session cookie and the CSRF token its forms carry.
-struct Browser {
-    cookie: String,
-    csrf: String,
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Browser {
-    async fn of(app: &TestApp, p: &Person) -> Browser {
-        let res = app
-            .client
-            .post(app.url("/api/v1/session"))
-            .json(&json!({"email": p.email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED);
-        let cookie = res.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        let body: Value = res.json().await.unwrap();
-        Browser {
-            cookie,
-            csrf: body["csrf_token"].as_str().unwrap().to_string(),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: app.base.clone(),
-        }
-    }
-
-    async fn page(&self, path: &str) -> (StatusCode, String) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let body = res.text().await.unwrap();
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {body}");
-        (status, body)
-    }
-
-    /// Posts a form; answers the status and where it redirects.
-    async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
-        let mut all = fields.to_vec();
-        all.push(("csrf", &self.csrf));
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(reqwest::header::COOKIE, &self.cookie)
-            .form(&all)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let to = res
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .map(|l| l.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
-        (status, to)
-    }
-}
-
 #[tokio::test]
 async fn the_lookup_page_shows_the_caller_logs_the_call_and_adds_unknown_numbers() {
     let w = World::new().await;
     give_phone(&w, &w.c1, "+49 30 1234567").await;
     let id = w.ticket_by(&w.c1, "Laptop will not boot").await;
-    let a = Browser::of(&w.app, &w.agent_a).await;
+    let a = browser(&w.app, &w.agent_a).await;
 
     // A number that cannot be read: a plain refusal on the page, not an error page.
     let (st, html) = a.page("/agent/call?number=call%20me").await;
@@ -562,7 +489,7 @@ async fn the_lookup_page_shows_the_caller_logs_the_call_and_adds_unknown_numbers
         "the open ticket is offered"
     );
 
-    let (st, to) = a
+    let (st, to, _) = a
         .form(
             "/agent/call",
             &[
@@ -598,8 +525,8 @@ async fn the_lookup_page_shows_the_caller_logs_the_call_and_adds_unknown_numbers
     );
 
     // An agent of another team: the ticket is not there for them.
-    let b = Browser::of(&w.app, &w.agent_b).await;
-    let (st, _) = b
+    let b = browser(&w.app, &w.agent_b).await;
+    let (st, _, _) = b
         .form(
             &format!("/agent/tickets/{id}/call"),
             &[
@@ -615,7 +542,7 @@ async fn the_lookup_page_shows_the_caller_logs_the_call_and_adds_unknown_numbers
     // An unknown number becomes a new customer, found by it at once.
     let (_, html) = a.page("/agent/call?number=%2B4940555000").await;
     assert!(html.contains("Nobody has this number yet"));
-    let (st, to) = a
+    let (st, to, _) = a
         .form(
             "/agent/call/customer",
             &[
@@ -629,7 +556,7 @@ async fn the_lookup_page_shows_the_caller_logs_the_call_and_adds_unknown_numbers
     let (_, html) = a.page(&to).await;
     assert!(html.contains("Alex Morgan"), "{html}");
     // Another number linked to an existing customer.
-    let (st, _) = a
+    let (st, _, _) = a
         .form(
             "/agent/call/link",
             &[

@@ -5,107 +5,15 @@
 
 mod common;
 
-use common::{PASSWORD, Person, TestApp, World};
+use common::pages::{anonymous, browser};
+use common::{PASSWORD, Person, World};
 use heard_services::people::NewAgent;
 use heard_services::{Clock, Services};
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 
 const MONDAY_9: i64 = 1_795_420_800_000; // 2026-11-23T09:00:00Z
 const MINUTE: i64 = 60_000;
-
-/// A browser session: the cookie and the CSRF token its forms carry (none when anonymous).
-struct Browser {
-    cookie: String,
-    csrf: String,
-    client: reqwest::Client,
-    base: String,
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn browser(app: &TestApp, p: &Person) -> Browser {
-    let res = app
-        .client
-        .post(app.url("/api/v1/session"))
-        .json(&json!({"email": p.email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let cookie = res.headers()[SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let body: Value = res.json().await.unwrap();
-    Browser {
-        cookie,
-        csrf: body["csrf_token"].as_str().unwrap().to_string(),
-        client: no_redirects(),
-        base: app.base.clone(),
-    }
-}
-
-fn anonymous(app: &TestApp) -> Browser {
-    Browser {
-        cookie: String::new(),
-        csrf: String::new(),
-        client: no_redirects(),
-        base: app.base.clone(),
-    }
-}
-
-impl Browser {
-    async fn page(&mut self, path: &str) -> (StatusCode, String) {
-        let mut req = self.client.get(format!("{}{path}", self.base));
-        if !self.cookie.is_empty() {
-            req = req.header(COOKIE, &self.cookie);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        // An anonymous reader is given a form token with the page (cookie and field).
-        if self.cookie.is_empty()
-            && let Some(set) = res.headers().get(SET_COOKIE)
-        {
-            self.cookie = set.to_str().unwrap().split(';').next().unwrap().to_string();
-            self.csrf = self.cookie.split('=').nth(1).unwrap().to_string();
-        }
-        let body = res.text().await.unwrap();
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {body}");
-        (status, body)
-    }
-
-    async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let mut all: Vec<(&str, &str)> = fields.to_vec();
-        all.push(("csrf", &self.csrf));
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .form(&all)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let to = res
-            .headers()
-            .get(LOCATION)
-            .map(|l| l.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        let body = res.text().await.unwrap();
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {body}");
-        (status, to, body)
-    }
-}
 
 /// The `value`s of the options of the `<select id="{id}">` in `html`.
 fn options(html: &str, id: &str) -> Vec<String> {
@@ -158,7 +66,7 @@ async fn agent(w: &World, email: &str, team: i64, tier: i64) -> Person {
 async fn the_status_menu_offers_only_allowed_moves_and_every_offered_move_is_accepted() {
     let w = World::new().await;
     let id = w.ticket_by(&w.c1, "Printer jams").await;
-    let mut a = browser(&w.app, &w.agent_a).await;
+    let a = browser(&w.app, &w.agent_a).await;
     let page = format!("/agent/tickets/{id}");
     // Walk the state machine through the page: from each state, take every offered move
     // (on a fresh ticket in that state) and check it is accepted.
@@ -407,7 +315,7 @@ async fn an_automatic_escalation_into_a_void_keeps_the_owner_and_alerts_the_supe
         .await;
     assert_eq!(alerts(&notes), 1, "{notes}");
     // Visible on the agent's page.
-    let mut a = browser(&w.app, &w.agent_a).await;
+    let a = browser(&w.app, &w.agent_a).await;
     let (_, html) = a.page(&format!("/agent/tickets/{id}")).await;
     assert!(html.contains("waiting for tier 2 — nobody on it in Desk"));
     // Sweeping again alerts nobody twice.
@@ -453,7 +361,7 @@ async fn the_agent_who_handed_a_ticket_on_reads_it_but_a_stranger_still_gets_404
     let (st, _) = w.app.get(&t, &w.agent_a.token).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     // The page reads it, without a way to change it.
-    let mut a = browser(&w.app, &w.agent_a).await;
+    let a = browser(&w.app, &w.agent_a).await;
     let page = format!("/agent/tickets/{id}");
     let (st, html) = a.page(&page).await;
     assert_eq!(st, StatusCode::OK, "{html}");
@@ -486,7 +394,7 @@ async fn the_agent_who_handed_a_ticket_on_reads_it_but_a_stranger_still_gets_404
     assert!(html.contains("handed on: read only"));
     // A colleague of the same team who never worked it: 404, as before.
     let stranger = agent(&w, "sam@desk.test", w.team_a, 1).await;
-    let mut s = browser(&w.app, &stranger).await;
+    let s = browser(&w.app, &stranger).await;
     let (st, _) = s.page(&page).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (_, html) = s.page("/agent/history").await;
@@ -541,7 +449,7 @@ async fn the_help_centre_shows_public_articles_only_searches_and_leads_to_a_pers
     .await;
     let slug = public["slug"].as_str().unwrap().to_string();
     let mut anon = anonymous(&w.app);
-    let (st, html) = anon.page("/help").await;
+    let (st, html) = anon.visit("/help").await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("Reset your VPN password"));
     assert!(html.contains("href=\"/help/topics/Network/VPN\""));
@@ -553,25 +461,25 @@ async fn the_help_centre_shows_public_articles_only_searches_and_leads_to_a_pers
     for secret in ["admin credentials", "draft notes"] {
         assert!(!html.contains(secret));
     }
-    let (st, html) = anon.page("/help?q=vpn+password").await;
+    let (st, html) = anon.visit("/help?q=vpn+password").await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains(&format!("href=\"/help/{slug}\"")));
     assert!(!html.contains("admin credentials") && !html.contains("vault"));
     // Staff browsing the help centre see what customers see.
-    let mut staff = browser(&w.app, &w.agent_a).await;
+    let staff = browser(&w.app, &w.agent_a).await;
     let (_, html) = staff.page("/help?q=vpn+gateway+admin").await;
     assert!(!html.contains("admin credentials"), "{html}");
-    let (st, html) = anon.page("/help/topics/Network/VPN").await;
+    let (st, html) = anon.visit("/help/topics/Network/VPN").await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("Reset your VPN password") && !html.contains("admin credentials"));
-    let (st, _) = anon.page("/help/topics/Nowhere").await;
+    let (st, _) = anon.visit("/help/topics/Nowhere").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = anon
-        .page(&format!("/help/{}", internal["slug"].as_str().unwrap()))
+        .visit(&format!("/help/{}", internal["slug"].as_str().unwrap()))
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     // The article: "did this help?" works without signing in; "no" leads to a person.
-    let (st, html) = anon.page(&format!("/help/{slug}")).await;
+    let (st, html) = anon.visit(&format!("/help/{slug}")).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("Did this help?"));
     let (st, to, _) = anon
@@ -579,7 +487,7 @@ async fn the_help_centre_shows_public_articles_only_searches_and_leads_to_a_pers
         .await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     assert!(to.ends_with("done=not_helped"), "{to}");
-    let (_, html) = anon.page(&to).await;
+    let (_, html) = anon.visit(&to).await;
     assert!(html.contains("Start a request"));
     assert!(!html.contains("Did this help?"), "answered once");
     let (st, _, _) = anonymous(&w.app)
@@ -591,7 +499,7 @@ async fn the_help_centre_shows_public_articles_only_searches_and_leads_to_a_pers
         "a form without its token counts nothing"
     );
     // A signed-in customer says it helped.
-    let mut c = browser(&w.app, &w.c1).await;
+    let c = browser(&w.app, &w.c1).await;
     let (st, to, _) = c
         .form(&format!("/help/{slug}/solved"), &[("helped", "yes")])
         .await;

@@ -5,88 +5,16 @@
 
 mod common;
 
-use common::{PASSWORD, Person, TestApp, World};
+use common::pages::{Browser, browser};
+use common::{PASSWORD, Person, World};
 use heard_services::Clock;
 use heard_services::people::NewAgent;
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Monday 2026-11-23 09:00 UTC, inside the default calendar's hours.
 const MONDAY_9: i64 = 1_795_424_400_000;
 const MINUTE: i64 = 60_000;
-
-/// A signed-in browser: the session cookie and the CSRF token its forms carry.
-struct Browser {
-    cookie: String,
-    csrf: String,
-    client: reqwest::Client,
-    base: String,
-}
-
-async fn browser(app: &TestApp, p: &Person) -> Browser {
-    let res = app
-        .client
-        .post(app.url("/api/v1/session"))
-        .json(&json!({"email": p.email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let cookie = res.headers()[SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let body: Value = res.json().await.unwrap();
-    Browser {
-        cookie,
-        csrf: body["csrf_token"].as_str().unwrap().to_string(),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        base: app.base.clone(),
-    }
-}
-
-impl Browser {
-    async fn page(&self, path: &str) -> (StatusCode, String) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let body = res.text().await.unwrap();
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {body}");
-        (status, body)
-    }
-
-    /// Posts a form with this session's token; answers the status and where it leads.
-    async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
-        let mut all: Vec<(&str, &str)> = fields.to_vec();
-        all.push(("csrf", &self.csrf));
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .form(&all)
-            .send()
-            .await
-            .unwrap();
-        let to = res
-            .headers()
-            .get(LOCATION)
-            .map(|l| l.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        (res.status(), to)
-    }
-}
 
 /// The count the bell polls.
 async fn unread(w: &World, p: &Person) -> i64 {
@@ -215,7 +143,7 @@ async fn a_warning_and_a_breach_ring_the_right_bells_and_reading_clears_them_per
     assert_eq!(bell(&html), Some(1));
 
     // Reading it clears it for this supervisor, not for the other one.
-    let (st, to) = sup.form("/agent/notifications/read", &[]).await;
+    let (st, to, _) = sup.form("/agent/notifications/read", &[]).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     assert!(to.starts_with("/agent/notifications"), "{to}");
     assert_eq!(unread(&w, &w.supervisor).await, 0);
@@ -232,13 +160,13 @@ async fn a_warning_and_a_breach_ring_the_right_bells_and_reading_clears_them_per
     let mine = list[0]["id"].as_i64().unwrap().to_string();
     let (_, sams) = w.app.get("/api/v1/notifications", &sam.token).await;
     let breach = sams[0]["id"].as_i64().unwrap().to_string();
-    let (st, _) = a
+    let (st, _, _) = a
         .form("/agent/notifications/read", &[("id", &breach)])
         .await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     assert_eq!(unread(&w, &w.agent_a).await, 1);
     assert_eq!(unread(&w, &sam).await, 1, "not agent a's to read");
-    let (st, _) = a.form("/agent/notifications/read", &[("id", &mine)]).await;
+    let (st, _, _) = a.form("/agent/notifications/read", &[("id", &mine)]).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
     assert_eq!(unread(&w, &w.agent_a).await, 0);
 
@@ -253,6 +181,6 @@ async fn a_warning_and_a_breach_ring_the_right_bells_and_reading_clears_them_per
         csrf: "forged".into(),
         ..browser(&w.app, &w.agent_b).await
     };
-    let (st, _) = forged.form("/agent/notifications/read", &[]).await;
+    let (st, _, _) = forged.form("/agent/notifications/read", &[]).await;
     assert_ne!(st, StatusCode::SEE_OTHER);
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::pages::{browser, form_token, set_cookie};
+use common::pages::{browser, form_token, no_redirects, set_cookie};
 use common::*;
 use heard_services::Clock;
 use reqwest::StatusCode;
@@ -20,13 +20,6 @@ fn mailer() -> heard_mail::Mailer {
 async fn world_with_mail() -> World {
     let app = TestApp::spawn_configured(Clock::System, |s, base| s.with_mail(mailer(), base)).await;
     World::on(app).await
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 /// Asks for a password link on the page; the status and the page's text, with the form

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use common::pages::browser;
 use common::{TestApp, World};
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
@@ -739,82 +740,12 @@ async fn bad_input_is_refused_naming_the_field() {
     );
 }
 
-/// A signed-in browser: the session cookie and the CSRF token its forms carry.
-struct Browser {
-    cookie: String,
-    csrf: String,
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Browser {
-    async fn sign_in(app: &TestApp, email: &str) -> Browser {
-        let res = app
-            .client
-            .post(app.url("/api/v1/session"))
-            .json(&json!({"email": email, "password": common::PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED);
-        let cookie = res.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
-        let body: Value = res.json().await.unwrap();
-        Browser {
-            cookie,
-            csrf: body["csrf_token"].as_str().unwrap().to_string(),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: app.base.clone(),
-        }
-    }
-
-    async fn page(&self, path: &str) -> (StatusCode, String) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .unwrap();
-        (res.status(), res.text().await.unwrap())
-    }
-
-    /// Posts a form: the status, where it redirects, and the page.
-    async fn form(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, String) {
-        let mut all = fields.to_vec();
-        all.push(("csrf", &self.csrf));
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .form(&all)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let to = res
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        (status, to, res.text().await.unwrap())
-    }
-}
-
 #[tokio::test]
 async fn the_admin_page_adds_shows_the_secret_once_and_replays() {
     let clock = fixed_clock();
     let w = World::with_clock(clock.clone()).await;
     let r = Receiver::start(clock.clone()).await;
-    let admin = Browser::sign_in(&w.app, &w.admin.email).await;
+    let admin = browser(&w.app, &w.admin).await;
     let (status, page) = admin.page("/admin/webhooks").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("No webhooks yet"));
@@ -907,7 +838,7 @@ async fn the_admin_page_adds_shows_the_secret_once_and_replays() {
             .is_empty()
     );
 
-    let agent = Browser::sign_in(&w.app, &w.agent_a.email).await;
+    let agent = browser(&w.app, &w.agent_a).await;
     let (status, page) = agent.page("/admin/webhooks").await;
     assert_ne!(status, StatusCode::OK);
     assert!(!page.contains("Add a webhook"));

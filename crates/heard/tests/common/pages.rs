@@ -31,7 +31,7 @@ pub fn set_cookie(res: &reqwest::Response, prefix: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A browser session for `p`: the cookie header and the CSRF token its forms carry.
+/// A browser: its session (or, for a visitor, form) cookie and the token its forms carry.
 pub struct Browser {
     pub cookie: String,
     pub csrf: String,
@@ -39,6 +39,25 @@ pub struct Browser {
     pub base: String,
 }
 
+/// A client that shows redirects instead of following them, as tests read them.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A visitor who has not signed in and holds no form token yet.
+pub fn anonymous(app: &TestApp) -> Browser {
+    Browser {
+        cookie: String::new(),
+        csrf: String::new(),
+        client: no_redirects(),
+        base: app.base.clone(),
+    }
+}
+
+/// A browser signed in as `p`.
 pub async fn browser(app: &TestApp, p: &Person) -> Browser {
     let res = app
         .client
@@ -62,27 +81,43 @@ pub async fn browser(app: &TestApp, p: &Person) -> Browser {
     Browser {
         cookie,
         csrf: body["csrf_token"].as_str().unwrap().to_string(),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        client: no_redirects(),
         base: app.base.clone(),
     }
 }
 
 impl Browser {
     pub async fn page(&self, path: &str) -> (StatusCode, String) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header(COOKIE, &self.cookie)
-            .send()
-            .await
-            .unwrap();
+        let (status, body, _) = self.get(path).await;
+        (status, body)
+    }
+
+    /// Reads a page as a visitor without a session: the form token the page hands out
+    /// is kept (cookie and field), as a browser keeps it for the forms that follow.
+    pub async fn visit(&mut self, path: &str) -> (StatusCode, String) {
+        let (status, body, form_cookie) = self.get(path).await;
+        if self.cookie.is_empty()
+            && let Some(cookie) = form_cookie
+        {
+            self.csrf = cookie.split('=').nth(1).unwrap().to_string();
+            self.cookie = cookie;
+        }
+        (status, body)
+    }
+
+    /// The status, the page and the form cookie (`name=value`) it set, if any.
+    async fn get(&self, path: &str) -> (StatusCode, String, Option<String>) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        if !self.cookie.is_empty() {
+            req = req.header(COOKIE, &self.cookie);
+        }
+        let res = req.send().await.unwrap();
         let status = res.status();
+        let form_cookie =
+            set_cookie(&res, "heard_form=").map(|c| c.split(';').next().unwrap().to_string());
         let body = res.text().await.unwrap();
         assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {body}");
-        (status, body)
+        (status, body, form_cookie)
     }
 
     /// Posts a form with this session's token (unless `fields` names its own).
