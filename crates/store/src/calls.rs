@@ -4,6 +4,7 @@
 use crate::Result;
 use crate::Store;
 use crate::backend::with_reader;
+use crate::tickets::agent_sees;
 use heard_domain::access::TicketScope;
 use sqlx::FromRow;
 
@@ -68,19 +69,7 @@ macro_rules! scope_where {
         match $scope {
             TicketScope::All => {}
             TicketScope::Agent { user_id, team_ids } => {
-                $q.push(" AND (");
-                if !team_ids.is_empty() {
-                    $q.push("t.team_id IN (");
-                    let mut sep = $q.separated(", ");
-                    for team in team_ids {
-                        sep.push_bind(*team);
-                    }
-                    $q.push(") OR ");
-                }
-                $q.push("t.assignee_id = ").push_bind(*user_id);
-                $q.push(" OR t.id IN (SELECT ticket_id FROM ticket_collaborators WHERE user_id = ")
-                    .push_bind(*user_id)
-                    .push("))");
+                agent_sees!($q, user_id, team_ids);
             }
             // Customers do not read call logs; should one ever ask, they get nothing.
             TicketScope::Customer { .. } => {

@@ -166,6 +166,31 @@ const MESSAGE_SELECT: &str = "SELECT m.id, m.ticket_id, m.author_id, u.name AS a
         u.role AS author_role, m.kind, m.channel, m.body_text, m.body_html, m.analysis, m.created_at
      FROM messages m JOIN users u ON u.id = m.author_id";
 
+/// Appends ` AND (…)` limiting a query over `tickets t` to what an agent may see: their
+/// teams' tickets, those assigned to them and those they collaborate on. Every list
+/// scoped by ticket access (tickets, calls) uses this one rule. The team test comes
+/// first: it reads only the index, so SQLite defers (and for a team's queue skips)
+/// fetching the row.
+macro_rules! agent_sees {
+    ($q:ident, $user_id:expr, $team_ids:expr) => {{
+        let (user_id, team_ids): (&i64, &Vec<i64>) = ($user_id, $team_ids);
+        $q.push(" AND (");
+        if !team_ids.is_empty() {
+            $q.push("t.team_id IN (");
+            let mut sep = $q.separated(", ");
+            for team in team_ids {
+                sep.push_bind(*team);
+            }
+            $q.push(") OR ");
+        }
+        $q.push("t.assignee_id = ").push_bind(*user_id);
+        $q.push(" OR t.id IN (SELECT ticket_id FROM ticket_collaborators WHERE user_id = ")
+            .push_bind(*user_id)
+            .push("))");
+    }};
+}
+pub(crate) use agent_sees;
+
 /// Appends the WHERE of a ticket list to a query that selects from `tickets t`: the
 /// caller's scope, the filter and the keyset cursor.
 macro_rules! ticket_where {
@@ -173,22 +198,8 @@ macro_rules! ticket_where {
         $q.push(" WHERE 1 = 1");
         match $scope {
             TicketScope::All => {}
-            // The team test comes first: it reads only the index, so SQLite defers (and
-            // for a team's queue skips) fetching the row.
             TicketScope::Agent { user_id, team_ids } => {
-                $q.push(" AND (");
-                if !team_ids.is_empty() {
-                    $q.push("t.team_id IN (");
-                    let mut sep = $q.separated(", ");
-                    for team in team_ids {
-                        sep.push_bind(*team);
-                    }
-                    $q.push(") OR ");
-                }
-                $q.push("t.assignee_id = ").push_bind(*user_id);
-                $q.push(" OR t.id IN (SELECT ticket_id FROM ticket_collaborators WHERE user_id = ")
-                    .push_bind(*user_id)
-                    .push("))");
+                agent_sees!($q, user_id, team_ids);
             }
             TicketScope::Customer {
                 user_id,
