@@ -174,7 +174,7 @@ fn tuned_options(task: Task) -> Option<FitOptions> {
         .or_else(|_| std::env::var("HEARD_FIT"))
         .ok()?;
     let p: Vec<f32> = v.split(',').filter_map(|x| x.parse().ok()).collect();
-    let mut o = common::fit_options();
+    let mut o = common::fit_options(task);
     let set = |i: usize, f: &mut dyn FnMut(f32)| {
         if let Some(&x) = p.get(i) {
             f(x)
@@ -200,19 +200,20 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(1);
     };
-    let vocab = common::general_vocabulary(&dir).unwrap_or_else(|e| fail(e));
+    let vocab = |task| common::vocabulary(task, &dir).unwrap_or_else(|e| fail(e));
     let train = common::tone_training(&dir).unwrap_or_else(|e| fail(e));
     let (mut tone_model, mut frustration_model) = shipped_models();
     // Tuning: retrain in process with other options instead of scoring the shipped models.
     let calibration = |task| common::calibration_set(task, &dir).unwrap_or_else(|e| fail(e));
     if let Some(o) = tuned_options(Task::Tone) {
         let dev = calibration(Task::Tone);
-        tone_model = common::train(Task::Tone, &train, &dev, &vocab, &o);
+        tone_model = common::train(Task::Tone, &train, &dev, &vocab(Task::Tone), &o);
     }
     if let Some(o) = tuned_options(Task::Frustration) {
-        let ge = common::goemotions(&dir, "train").unwrap_or_else(|e| fail(e));
+        let ge = common::frustration_training(&dir).unwrap_or_else(|e| fail(e));
         let dev = calibration(Task::Frustration);
-        frustration_model = common::train(Task::Frustration, &ge, &dev, &vocab, &o);
+        frustration_model =
+            common::train(Task::Frustration, &ge, &dev, &vocab(Task::Frustration), &o);
     }
 
     let dev = common::politeness(&dir, true).unwrap_or_else(|e| fail(e));
@@ -228,7 +229,7 @@ fn main() {
     }
 
     // Across domains: train on one source, score the other's development rows.
-    let opts = tuned_options(Task::Tone).unwrap_or_else(common::fit_options);
+    let opts = tuned_options(Task::Tone).unwrap_or_else(|| common::fit_options(Task::Tone));
     for (from, to) in [
         ("wikipedia", "stackexchange"),
         ("stackexchange", "wikipedia"),
@@ -237,7 +238,7 @@ fn main() {
         let target: Vec<Sample> = dev.iter().filter(|s| s.domain == to).cloned().collect();
         // Calibrated on the source's own development rows: the target stays unseen.
         let calib: Vec<Sample> = dev.iter().filter(|s| s.domain == from).cloned().collect();
-        let model = common::train(Task::Tone, &source, &calib, &vocab, &opts);
+        let model = common::train(Task::Tone, &source, &calib, &vocab(Task::Tone), &opts);
         report(
             &format!("politeness, trained on {from} only, scored on {to} dev"),
             Task::Tone,
@@ -266,6 +267,30 @@ fn main() {
     if with_test {
         let test = common::goemotions(&dir, "test").unwrap_or_else(|e| fail(e));
         report_goemotions("TEST", &test, &frustration_model);
+    }
+
+    // Neutral text: the sample help articles beside the labeled data, where every flag is
+    // a false one.
+    let help = dir.join("../kb/gnome/gnome_help_C.jsonl");
+    if let Ok(text) = std::fs::read_to_string(&help) {
+        let sentences = common::help_sentences(&text);
+        let tone = scorer_with(Task::Tone, tone_model.clone());
+        let frustration = scorer_with(Task::Frustration, frustration_model.clone());
+        let share = |n: usize| 100.0 * n as f64 / sentences.len().max(1) as f64;
+        let tone_flags = sentences
+            .iter()
+            .filter(|s| tone.tone(s).score < TONE_FLAG_BELOW)
+            .count();
+        let frustrated = sentences
+            .iter()
+            .filter(|s| frustration.frustration(s).score >= FRUSTRATED_AT)
+            .count();
+        println!(
+            "help articles (neutral): {} sentences, tone flags {:.1}%, frustrated {:.1}%",
+            sentences.len(),
+            share(tone_flags),
+            share(frustrated)
+        );
     }
 
     let (tone, frustration) = common::support_heldout().unwrap_or_else(|e| fail(e));

@@ -27,7 +27,6 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(1);
     };
-    let vocab = common::general_vocabulary(&data).unwrap_or_else(|e| fail(e));
     let sets = [
         (
             "tone_model.tsv",
@@ -41,15 +40,17 @@ fn main() {
             "frustration_model.tsv",
             Task::Frustration,
             "the GoEmotions train split (Apache-2.0); target: anger 1, annoyance or disgust \
-             0.8, disapproval 0.6, disappointment 0.3",
-            common::goemotions(&data, "train"),
+             0.8, disapproval 0.6, disappointment 0.3; plus the politeness training requests \
+             (CC BY 4.0), target 0.3 of their impoliteness",
+            common::frustration_training(&data),
         ),
     ];
     let mut stale = false;
     for (file, task, source, set) in sets {
         let set = set.unwrap_or_else(|e| fail(e));
         let dev = common::calibration_set(task, &data).unwrap_or_else(|e| fail(e));
-        let model = common::train(task, &set, &dev, &vocab, &common::fit_options());
+        let vocab = common::vocabulary(task, &data).unwrap_or_else(|e| fail(e));
+        let model = common::train(task, &set, &dev, &vocab, &common::fit_options(task));
         let header = format!(
             "Logistic regression over words, word pairs, sentence starts, word classes, words\n\
              in the scope of a negator, \"you\", an intensifier or a minimiser, character\n\
@@ -61,7 +62,7 @@ fn main() {
              Options: {:?}",
             set.len(),
             dev.len(),
-            common::fit_options()
+            common::fit_options(task)
         );
         let text = model.to_tsv(&header);
         let path = out.join(file);

@@ -152,6 +152,9 @@ pub struct FrustrationContext {
 /// at this threshold).
 pub const FRUSTRATED_AT: u8 = 50;
 
+/// Scores below this are calm (see [`Level::from_score`]).
+const CALM_BELOW: u8 = 25;
+
 /// A model feature weaker than this is not shown as evidence (nor counted).
 const MIN_EVIDENCE_WEIGHT: f32 = 0.25;
 
@@ -261,12 +264,23 @@ pub(crate) fn score_parts(
     // frustration.tsv `=model`, `=model_floor`: at most `model` raw points, none until the
     // words push `model_floor` logits above a typical text, 1/β points per logit above that (see
     // `LinearModel::points`).
+    // Words within `=model_floor` logits of the reference still grade the score, but only
+    // within calm: a plain question that merely lacks the warmth of a typical text stays
+    // calm, while the ranking keeps every step.
     let (logit, contribs) = lex.frustration_model.score(text, toks);
-    let model_points = lex.frustration_model.points(
-        logit,
-        lex.frustration.signal("model_floor").weight,
-        lex.frustration.signal("model").weight,
-    );
+    let cap = lex.frustration.signal("model").weight;
+    let graded = lex.frustration_model.points(logit, 0.0, cap);
+    let beyond_floor =
+        lex.frustration_model
+            .points(logit, lex.frustration.signal("model_floor").weight, cap)
+            > 0.0;
+    let scale = lex.frustration.signal("scale").weight.max(1.0);
+    let below_line = -scale * (1.0 - f32::from(CALM_BELOW - 1) / 100.0).ln();
+    let model_points = if graded <= 0.0 || beyond_floor {
+        graded
+    } else {
+        graded.min(below_line - rule_points).max(0.0)
+    };
     if model_points < 0.0 {
         // Calm wording takes back at most `=model_credit` of the points of what the message
         // says (each keeps its share, so every piece of evidence still counts); what the

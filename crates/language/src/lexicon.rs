@@ -454,6 +454,16 @@ impl Lexicon {
             .any(|w| !w.is_empty() && !self.stopwords.contains(w))
     }
 
+    /// The words of a class (not its prefixes), sorted; none for an unknown class.
+    pub(crate) fn class_words(&self, name: &str) -> Vec<String> {
+        let mut words: Vec<String> = self
+            .class(name)
+            .map(|c| c.words.iter().cloned().collect())
+            .unwrap_or_default();
+        words.sort();
+        words
+    }
+
     pub(crate) fn in_class(&self, name: &str, word: &str) -> bool {
         self.class(name).is_some_and(|c| c.contains(word))
     }

@@ -30,7 +30,7 @@ pub use tone::{
 /// extraction and logistic-regression fitting. Not part of the stable API.
 #[doc(hidden)]
 pub mod training {
-    pub use crate::model::{Calibration, Doc, FitOptions, LinearModel, calibrate, fit};
+    pub use crate::model::{Calibration, Doc, FitOptions, LinearModel, Threshold, calibrate, fit};
 
     use std::collections::HashSet;
 
@@ -82,20 +82,60 @@ pub mod training {
         };
         vocab.extend(lex.words().map(str::to_string));
         vocab.extend(lex.stopwords.iter().cloned());
+        vocab.extend(crate::model::MARKS.iter().map(|m| m.to_string()));
         vocab
     }
 
-    /// Keeps the features whose words (or n-gram) are all in `vocab` (classes and marks
-    /// always).
+    /// The closed vocabulary of the tone model: the words of `data/en/tone_words.txt`
+    /// (function words, pronouns, modals, hedges, politeness markers, how people talk down)
+    /// and of the word classes that are model features (`@insult`, `@profanity`…), plus
+    /// the character n-grams of the insult, profanity and negative-emotion words (so
+    /// misspelt abuse still counts). No topic word can carry tone: a word that readers of
+    /// one site rated curt ("browser", "revert") says nothing about a reply elsewhere.
+    pub fn tone_vocabulary() -> HashSet<String> {
+        let lex = &*crate::lexicon::EN;
+        let mut vocab: HashSet<String> = include_str!("../data/en/tone_words.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(str::split_whitespace)
+            .map(str::to_string)
+            .collect();
+        for class in crate::model::MODEL_CLASSES
+            .iter()
+            .chain(&["anger_emoji", "mock_emoji"])
+        {
+            let words = lex.class_words(class);
+            if matches!(*class, "insult" | "profanity" | "emotion_neg") {
+                for w in &words {
+                    vocab.extend(
+                        crate::training::words(w)
+                            .into_iter()
+                            .filter(|g| g.starts_with('~')),
+                    );
+                }
+            }
+            vocab.extend(words);
+        }
+        // Punctuation marks, except the plain question mark: asking is what support replies
+        // do, however the requests' raters felt about bare questions.
+        vocab.extend(
+            crate::model::MARKS
+                .iter()
+                .filter(|&&m| m != "%?")
+                .map(|m| m.to_string()),
+        );
+        vocab
+    }
+
+    /// Keeps the features whose words, n-gram or mark are all in `vocab` (classes always).
     pub fn restrict(features: Vec<String>, vocab: &HashSet<String>) -> Vec<String> {
         features
             .into_iter()
             .filter(|f| {
-                f.starts_with('%')
-                    || f.split(' ')
-                        .map(|w| w.trim_start_matches('!'))
-                        .filter(|w| *w != "^" && !w.starts_with('@'))
-                        .all(|w| vocab.contains(w))
+                f.split(' ')
+                    .map(|w| w.trim_start_matches('!'))
+                    .filter(|w| *w != "^" && !w.starts_with('@'))
+                    .all(|w| vocab.contains(w))
             })
             .collect()
     }

@@ -340,7 +340,8 @@ pub(crate) fn review_parts(lex: &Lexicon, text: &str, ctx: &ToneContext) -> (Ton
     // Kind wording (a negative model share) takes back at most `=model_credit` of the rules'
     // points: every finding still costs something.
     let credit = lex.tone.signal("model_credit").weight.clamp(0.0, 1.0);
-    let penalty = rule_points + learned(lex, &a, &exempt_bytes, &mut b).max(-credit * rule_points);
+    let model_points = learned(lex, &a, &exempt_bytes, rule_points, &mut b);
+    let penalty = rule_points + model_points.max(-credit * rule_points);
     let mut findings: Vec<Finding> = b.findings.into_iter().map(|(f, _)| f).collect();
     findings.sort_by(|x, y| {
         x.start
@@ -360,15 +361,28 @@ pub(crate) fn review_parts(lex: &Lexicon, text: &str, ctx: &ToneContext) -> (Ton
     (review, rule_points)
 }
 
-/// The learned model's view. Returns the points it costs and, when that is worth saying,
-/// adds an `impolite` finding on the sentence whose words weighed most; or, when the words
-/// are kinder than a typical text, the (negative) points they take back.
+/// The learned model's view. Returns the points it costs and, when they flag the reply
+/// (with the rules' `rule_points`, below `TONE_FLAG_BELOW`), adds an `impolite` finding on
+/// the sentence whose words weighed most; or, when the words are kinder than a typical
+/// text, the (negative) points they take back. Below the flag line the words still grade
+/// the score (a plain question 97, a blunt one 92) without a finding: nothing there is worth
+/// changing, but the score keeps ranking replies by how they read.
 /// `exempt` are byte spans of exempt phrases.
-fn learned(lex: &Lexicon, a: &Analyzed, exempt: &[(usize, usize)], b: &mut Builder) -> f32 {
+fn learned(
+    lex: &Lexicon,
+    a: &Analyzed,
+    exempt: &[(usize, usize)],
+    rule_points: f32,
+    b: &mut Builder,
+) -> f32 {
     if lex.tone_model.is_empty() {
         return 0.0;
     }
     let (mut logit, mut contribs) = lex.tone_model.score(b.text, &a.tokens);
+    // No word the model knows: nothing to grade (the bias alone is not the text's).
+    if contribs.is_empty() {
+        return 0.0;
+    }
     // Words inside an exempt phrase ("you should have received") are kind in context,
     // whatever the model learned about them elsewhere.
     let max_exempt = exempt.iter().map(|x| x.1 - x.0).max().unwrap_or(0) + 1;
@@ -407,9 +421,17 @@ fn learned(lex: &Lexicon, a: &Analyzed, exempt: &[(usize, usize)], b: &mut Build
     if points < 0.0 {
         return points;
     }
-    // Every point off the score has a finding behind it: too little to show costs nothing.
-    if points < lex.tone.signal("model_finding").weight || a.sentences.is_empty() {
-        return 0.0;
+    // The raw points at which the score falls below the flag line.
+    let scale = lex.tone.signal("scale").weight.max(1.0);
+    let flag_at = -scale * (f32::from(TONE_FLAG_BELOW) / 100.0).ln();
+    // Unflagged, the words may take the score down to one point above the line, no further.
+    let quiet =
+        points.min(-scale * ((f32::from(TONE_FLAG_BELOW) + 1.0) / 100.0).ln() - rule_points);
+    if rule_points + points < flag_at
+        || points < lex.tone.signal("model_finding").weight
+        || a.sentences.is_empty()
+    {
+        return quiet.max(0.0);
     }
     // Attribute to the sentence with the most positive weight.
     let mut mass: HashMap<u32, f32> = HashMap::default();
@@ -422,7 +444,7 @@ fn learned(lex: &Lexicon, a: &Analyzed, exempt: &[(usize, usize)], b: &mut Build
         .max_by(|x, y| x.1.total_cmp(y.1).then(y.0.cmp(x.0)))
         .map(|(s, _)| *s as usize);
     let Some(i) = best else {
-        return 0.0;
+        return quiet.max(0.0);
     };
     let s = &a.sentences[i];
     let mut top: Vec<&crate::model::Contribution> = contribs

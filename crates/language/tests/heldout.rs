@@ -107,11 +107,15 @@ fn frustration_ranks_angry_messages_and_complaints_above_calm_ones() {
 
 #[test]
 fn every_heldout_score_is_explained() {
-    // Each text that loses points has findings or evidence to show for it.
+    // Each flagged reply has findings to show for it (above the flag line the words only
+    // grade the score), and each frustration score its evidence.
     for (task, text, _) in heldout() {
         if task == "tone" {
             let r = review_tone(&text, &ToneContext::default());
-            assert!(r.score == 100 || !r.findings.is_empty(), "{text:?}: {r:?}");
+            assert!(
+                r.score >= TONE_FLAG_BELOW || !r.findings.is_empty(),
+                "{text:?}: {r:?}"
+            );
         } else {
             let f = score_frustration(&text, &FrustrationContext::default());
             assert!(f.score == 0 || !f.evidence.is_empty(), "{text:?}: {f:?}");
