@@ -4,42 +4,17 @@
 
 mod common;
 
+use common::processes::HeardProcess;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-
-/// Starts `heard serve` on the test's database; returns the process and its base URL.
-fn serve(app: &TestApp) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_heard"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("HEARD_DATABASE_URL", &app.database_url)
-        .env("HEARD_DATA_DIR", app.data_dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let base = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| Some(line.strip_prefix("heard listening on ")?.trim().to_string()));
-    match base {
-        Some(base) => (child, base),
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("heard serve printed no listening line");
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_during_a_create_load_keeps_every_ticket_it_answered_201_for() {
     let world = World::new().await;
-    let (mut child, base) = serve(&world.app);
+    let mut server = HeardProcess::on(&world.app);
+    let base = server.base.clone();
     let client = reqwest::Client::new();
     let answered: Arc<Mutex<Vec<(i64, String)>>> = Arc::default();
     let mut load = Vec::new();
@@ -80,8 +55,7 @@ async fn a_server_killed_during_a_create_load_keeps_every_ticket_it_answered_201
         );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    server.kill();
     for worker in load {
         worker.await.unwrap();
     }
@@ -89,7 +63,8 @@ async fn a_server_killed_during_a_create_load_keeps_every_ticket_it_answered_201
     assert!(answered.len() >= 200);
 
     // A new process on the same database finds each answered ticket as it was sent.
-    let (mut again, base) = serve(&world.app);
+    let mut again = HeardProcess::on(&world.app);
+    let base = again.base.clone();
     let mut missing = Vec::new();
     for (id, subject) in &answered {
         let res = client
@@ -106,8 +81,7 @@ async fn a_server_killed_during_a_create_load_keeps_every_ticket_it_answered_201
         assert_eq!(t["subject"], subject.as_str(), "ticket {id}");
         assert_eq!(t["messages"].as_array().unwrap().len(), 1, "ticket {id}");
     }
-    again.kill().unwrap();
-    again.wait().unwrap();
+    again.kill();
     assert!(
         missing.is_empty(),
         "{} of {} tickets answered 201 are gone on {}: {missing:?}",

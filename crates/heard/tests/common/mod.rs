@@ -6,6 +6,7 @@
 pub mod dovecot;
 pub mod pages;
 pub mod smtp;
+pub mod processes;
 
 use heard_services::Services;
 use heard_services::people::{NewAgent, NewCustomer, NewOrganization, NewTeam};
@@ -33,6 +34,8 @@ pub struct TestApp {
 enum TestDatabase {
     Sqlite(tempfile::TempDir),
     Postgres { admin_url: String, name: String },
+    /// Opened by the test itself, which keeps it (and what it lives on) alive.
+    Test,
 }
 
 impl Drop for TestDatabase {
@@ -164,6 +167,22 @@ impl TestApp {
         configure: impl FnOnce(Services, &str) -> Services,
     ) -> TestApp {
         let (store, database_url, db) = fresh_database().await;
+        TestApp::serve_store(store, database_url, db, clock, configure).await
+    }
+
+    /// A server over a database the test opened itself (e.g. on a filesystem it mounted).
+    pub async fn spawn_over(store: Store, database_url: String) -> TestApp {
+        let clock = heard_services::Clock::System;
+        TestApp::serve_store(store, database_url, TestDatabase::Test, clock, |s, _| s).await
+    }
+
+    async fn serve_store(
+        store: Store,
+        database_url: String,
+        db: TestDatabase,
+        clock: heard_services::Clock,
+        configure: impl FnOnce(Services, &str) -> Services,
+    ) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let services = configure(Services::new(store.clone()).with_clock(clock), &base);

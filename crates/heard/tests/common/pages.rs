@@ -32,6 +32,7 @@ pub fn set_cookie(res: &reqwest::Response, prefix: &str) -> Option<String> {
 }
 
 /// A browser: its session (or, for a visitor, form) cookie and the token its forms carry.
+#[derive(Clone)]
 pub struct Browser {
     pub cookie: String,
     pub csrf: String,
@@ -59,9 +60,13 @@ pub fn anonymous(app: &TestApp) -> Browser {
 
 /// A browser signed in as `p`.
 pub async fn browser(app: &TestApp, p: &Person) -> Browser {
-    let res = app
-        .client
-        .post(app.url("/api/v1/session"))
+    browser_at(&app.base, p).await
+}
+
+/// A browser signed in as `p` at `base` (e.g. a load balancer in front of the server).
+pub async fn browser_at(base: &str, p: &Person) -> Browser {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/session"))
         .json(&json!({"email": p.email, "password": PASSWORD}))
         .send()
         .await
@@ -82,7 +87,7 @@ pub async fn browser(app: &TestApp, p: &Person) -> Browser {
         cookie,
         csrf: body["csrf_token"].as_str().unwrap().to_string(),
         client: no_redirects(),
-        base: app.base.clone(),
+        base: base.to_string(),
     }
 }
 
