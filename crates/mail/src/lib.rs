@@ -9,10 +9,12 @@
 //! Mail fetched from a mailbox over IMAP is planned by [`imap`] (pure) and fetched by
 //! [`imap_client`].
 
+pub mod delivery;
 pub mod imap;
 pub mod imap_client;
 pub mod inbound;
 pub mod intake;
+pub mod notices;
 pub mod smtp_server;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -30,7 +32,8 @@ pub struct OutgoingMail {
     /// Built from escaped parts only (see [`escape_html`]).
     pub html: Option<String>,
     /// Extra headers (`Message-ID`, `In-Reply-To`, `References`, `Reply-To`,
-    /// `Auto-Submitted`); each replaces one the builder set.
+    /// `Auto-Submitted`); each replaces one the builder set. A `Cc` (addresses separated
+    /// by commas) also puts its people on the envelope.
     pub headers: Vec<(String, String)>,
 }
 
@@ -94,10 +97,19 @@ impl Mailer {
             .to
             .parse()
             .map_err(|_| SendError::Permanent(format!("`{}` is not an address", mail.to)))?;
-        let builder = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.as_str());
+        let is_cc = |name: &str| name.eq_ignore_ascii_case("cc");
+        for (_, value) in mail.headers.iter().filter(|(n, _)| is_cc(n)) {
+            for a in value.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+                let cc: Mailbox = a
+                    .parse()
+                    .map_err(|_| SendError::Permanent(format!("`{a}` is not an address")))?;
+                builder = builder.cc(cc);
+            }
+        }
         let text = SinglePart::builder()
             .header(ContentType::TEXT_PLAIN)
             .body(mail.text.clone());
@@ -112,7 +124,7 @@ impl Mailer {
             None => builder.singlepart(text),
         };
         let mut message = built.map_err(|e| SendError::Permanent(e.to_string()))?;
-        for (name, value) in &mail.headers {
+        for (name, value) in mail.headers.iter().filter(|(n, _)| !is_cc(n)) {
             let name = HeaderName::new_from_ascii(name.clone())
                 .map_err(|_| SendError::Permanent(format!("`{name}` is not a header name")))?;
             message
@@ -186,6 +198,7 @@ mod tests {
                 ("Message-ID".into(), "<m1@desk.test>".into()),
                 ("In-Reply-To".into(), "<c1@example.org>".into()),
                 ("Auto-Submitted".into(), "auto-replied".into()),
+                ("Cc".into(), "bo@example.org, Cy <cy@example.org>".into()),
             ],
         };
         let raw = String::from_utf8(m.message(&mail).unwrap().formatted()).unwrap();
@@ -196,6 +209,9 @@ mod tests {
         assert_eq!(raw.matches("Message-ID:").count(), 1, "{raw}");
         assert!(raw.contains("In-Reply-To: <c1@example.org>"), "{raw}");
         assert!(raw.contains("Auto-Submitted: auto-replied"), "{raw}");
+        assert!(raw.contains("Cc: bo@example.org, Cy <cy@example.org>"), "{raw}");
+        let envelope = m.message(&mail).unwrap().envelope().clone();
+        assert_eq!(envelope.to().len(), 3, "{envelope:?}");
         assert!(matches!(
             m.message(&OutgoingMail {
                 to: "nobody".into(),

@@ -41,6 +41,7 @@ pub mod viewers;
 pub mod views;
 pub mod webhook_delivery;
 pub mod webhooks;
+pub mod customer_mail;
 
 pub use clock::Clock;
 pub use error::{ServiceError, status_of};

@@ -486,9 +486,26 @@ impl Services {
         Ok(self.store.add_ticket_copied(ticket_id, &people).await?)
     }
 
+    /// Keeps the mail's files on the ticket. The claim is finished only after this, so a
+    /// process that died halfway leaves the rest to the one taking the claim over: files
+    /// already on the ticket (same name and content) are not added twice.
     async fn attach_mail_files(&self, actor: &Actor, ticket_id: i64, m: &InboundMail) {
+        let kept: Vec<(String, String)> = match self.store.attachments(ticket_id).await {
+            Ok(rows) => rows.into_iter().map(|r| (r.file_name, r.sha256)).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, ticket_id, "reading a ticket's files failed; the original mail has them");
+                return;
+            }
+        };
         for a in &m.attachments {
             if a.bytes.is_empty() || a.bytes.len() > ATTACHMENT_BYTES {
+                continue;
+            }
+            let sha256 = crate::auth::sha256_hex(&a.bytes);
+            if kept
+                .iter()
+                .any(|(name, sha)| *sha == sha256 && heard_domain::attachment::attachment_name(&a.file_name).is_ok_and(|n| n == *name))
+            {
                 continue;
             }
             if let Err(e) = self

@@ -1,5 +1,5 @@
 //! Mail out for tickets that came by mail: every public reply of staff goes to the
-//! requester threaded the way mail programs expect (its own Message-ID, In-Reply-To and
+//! requester, copied to the people kept on the ticket (never an internal note), threaded the way mail programs expect (its own Message-ID, In-Reply-To and
 //! References to the customer's mail, a Reply-To with the ticket's secret token that
 //! brings the answer back), and a new ticket is acknowledged once, never to machine-sent
 //! mail (RFC 3834) and at most once an hour per sender, so two desks acknowledging each
@@ -7,9 +7,10 @@
 
 use crate::auth::new_secret;
 use crate::mail_intake::address_of;
+use crate::customer_mail::NOT_SENT_BOUNCED;
 use crate::{Result, Services};
-use heard_mail::escape_html;
 use heard_mail::inbound::InboundMail;
+use heard_mail::notices::{About, ENGLISH, Notice, compose};
 use heard_mail::intake::may_answer_automatically;
 use heard_store::{NewMail, NewTicketMail, ReplyDueRow};
 
@@ -19,7 +20,7 @@ pub const ACK_WINDOW_MS: i64 = 60 * 60 * 1000;
 pub const ACKS_PER_WINDOW: u32 = 1;
 
 /// `help@desk.test` + token → `help+TOKEN@desk.test`.
-fn reply_address(desk: &str, token: &str) -> String {
+pub(crate) fn reply_address(desk: &str, token: &str) -> String {
     match desk.split_once('@') {
         Some((local, domain)) => format!("{local}+{token}@{domain}"),
         None => desk.to_string(),
@@ -31,7 +32,7 @@ fn angle(id: &str) -> String {
 }
 
 /// The headers that thread a mail under the customer's: `references` oldest first.
-fn threading(
+pub(crate) fn threading(
     message_id: &str,
     references: &[String],
     in_reply_to: Option<&str>,
@@ -56,19 +57,9 @@ fn threading(
     h
 }
 
-fn subject_line(ticket_id: i64, subject: &str) -> String {
-    format!("Re: [#{ticket_id}] {subject}")
-}
-
-fn html_paragraphs(text: &str) -> String {
-    text.split("\n\n")
-        .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
-        .collect()
-}
-
 impl Services {
     /// The desk's own address (the `--mail-from`), and the domain its Message-IDs use.
-    fn desk_sender(&self) -> Option<(String, String)> {
+    pub(crate) fn desk_sender(&self) -> Option<(String, String)> {
         let from = address_of(&self.mail.as_ref()?.mailer.from_address());
         let domain = from.split_once('@')?.1.to_string();
         Some((from, domain))
@@ -86,6 +77,7 @@ impl Services {
                 queued += 1;
             }
         }
+        queued += self.queue_ticket_notices().await?;
         if queued > 0 {
             self.wake_mail();
         }
@@ -93,6 +85,30 @@ impl Services {
     }
 
     async fn queue_reply(&self, r: &ReplyDueRow, from: &str, domain: &str) -> Result<bool> {
+        // To the requester, copied to the people kept on the ticket; an address that
+        // bounced for good is left out (staff see why on the ticket).
+        let (_, copied) = self.store.ticket_mail_people(r.ticket_id).await?;
+        let mut people = vec![r.requester_email.clone()];
+        for c in copied {
+            if !people.iter().any(|p| p.eq_ignore_ascii_case(&c)) {
+                people.push(c);
+            }
+        }
+        let stopped = self.stopped_addresses(&people).await?;
+        people.retain(|p| !stopped.contains(&p.to_lowercase()));
+        if people.is_empty() {
+            self.store
+                .skip_ticket_mail(
+                    r.ticket_id,
+                    Some(r.message_id),
+                    None,
+                    NOT_SENT_BOUNCED,
+                    self.now(),
+                )
+                .await?;
+            return Ok(false);
+        }
+        let to = people.remove(0);
         let (references, last_in) = self.store.ticket_mail_ids(r.ticket_id).await?;
         let message_id = format!(
             "heard.{}.{}.{}@{domain}",
@@ -101,37 +117,41 @@ impl Services {
             &new_secret("")[..12]
         );
         let desk = r.desk_address.as_deref().unwrap_or(from);
-        let headers = threading(
+        let mut headers = threading(
             &message_id,
             &references,
             last_in.as_deref(),
             &reply_address(desk, &r.reply_token),
         );
-        let text = format!(
-            "{}\n\n-- \n{}\nReply to this mail to answer; it goes to the same request (#{}).\n",
-            r.body_text, r.author_name, r.ticket_id
-        );
-        let html = format!(
-            "<!doctype html><html><body>{}<p>-- <br>{}</p><p>Reply to this mail to answer; it goes to the same request (#{}).</p></body></html>",
-            r.body_html
-                .as_deref()
-                .map(ammonia::clean)
-                .unwrap_or_else(|| html_paragraphs(&r.body_text)),
-            escape_html(&r.author_name),
-            r.ticket_id
+        if !people.is_empty() {
+            headers.push(("Cc".into(), people.join(", ")));
+        }
+        let m = compose(
+            &ENGLISH,
+            &About {
+                ticket_id: r.ticket_id,
+                subject: &r.subject,
+                name: "",
+            },
+            &Notice::Reply {
+                text: &r.body_text,
+                html: r.body_html.as_deref(),
+                author: &r.author_name,
+            },
         );
         let mail = NewTicketMail {
             mail: NewMail {
                 purpose: "ticket_reply".into(),
-                to_address: r.requester_email.clone(),
-                subject: subject_line(r.ticket_id, &r.subject),
-                body_text: text,
-                body_html: Some(html),
+                to_address: to,
+                subject: m.subject,
+                body_text: m.text,
+                body_html: Some(m.html),
             },
             headers: serde_json::to_string(&headers).unwrap_or_default(),
             message_id,
             ticket_id: r.ticket_id,
             ticket_message_id: Some(r.message_id),
+            event_id: None,
         };
         Ok(self.store.queue_ticket_mail(&mail, self.now()).await?)
     }
@@ -169,26 +189,28 @@ impl Services {
             &reply_address(desk_address.unwrap_or(&from), reply_token),
         );
         headers.push(("Auto-Submitted".into(), "auto-replied".into()));
-        let text = format!(
-            "We have your request #{ticket_id} and someone will answer soon.\n\n\
-             To add anything, reply to this mail; it goes to the same request.\n"
-        );
-        let html = format!(
-            "<!doctype html><html><body><p>We have your request #{ticket_id} and someone will answer soon.</p>\
-             <p>To add anything, reply to this mail; it goes to the same request.</p></body></html>"
+        let m = compose(
+            &ENGLISH,
+            &About {
+                ticket_id,
+                subject,
+                name: "",
+            },
+            &Notice::Acknowledged,
         );
         let ack = NewTicketMail {
             mail: NewMail {
                 purpose: "acknowledgement".into(),
                 to_address: sender.address.clone(),
-                subject: subject_line(ticket_id, subject),
-                body_text: text,
-                body_html: Some(html),
+                subject: m.subject,
+                body_text: m.text,
+                body_html: Some(m.html),
             },
             headers: serde_json::to_string(&headers).unwrap_or_default(),
             message_id,
             ticket_id,
             ticket_message_id: None,
+            event_id: None,
         };
         if self.store.queue_ticket_mail(&ack, self.now()).await? {
             self.wake_mail();
@@ -214,7 +236,5 @@ mod tests {
         assert_eq!(get("In-Reply-To"), Some("<c1@example.org>"));
         assert_eq!(get("References"), Some("<c1@example.org> <r0@desk.test>"));
         assert_eq!(get("Reply-To"), Some("help+tok@desk.test"));
-        assert_eq!(subject_line(7, "VPN"), "Re: [#7] VPN");
-        assert_eq!(html_paragraphs("a <b>\n\nc"), "<p>a &lt;b&gt;</p><p>c</p>");
     }
 }

@@ -46,7 +46,7 @@ pub use kb::{
     SearchLogRow, TicketForIndex,
 };
 pub use mail::{LinkPurpose, MailRow, NewMail, NewSigninLink};
-pub use outbound_mail::{NewTicketMail, ReplyDueRow};
+pub use outbound_mail::{AddressFailureRow, NewTicketMail, NoticeDueRow, ReplyDueRow};
 pub use people::{CustomerHitRow, NewUser, UserPatch};
 pub use reviews::{
     CandidateRow, NewReview, NewReviewComment, ReviewCommentRow, ReviewFilter, ReviewRow,

@@ -30,6 +30,38 @@ pub struct NewTicketMail {
     pub ticket_id: i64,
     /// The ticket message it carries (replies); `None` for an acknowledgement.
     pub ticket_message_id: Option<i64>,
+    /// The ticket event it tells of (resolved, merged, promised); `None` otherwise.
+    pub event_id: Option<i64>,
+}
+
+/// An event on a ticket that came by mail that its customer should hear of (resolved,
+/// merged into another, a promised time), made by staff and not yet mailed about.
+#[derive(Debug, Clone, FromRow)]
+pub struct NoticeDueRow {
+    pub event_id: i64,
+    pub ticket_id: i64,
+    pub kind: String,
+    /// The event's JSON.
+    pub data: String,
+    pub created_at: i64,
+    pub subject: String,
+    pub requester_email: String,
+    pub requester_name: String,
+    /// IANA zone the customer's times are written in (UTC when unknown).
+    pub requester_time_zone: Option<String>,
+    pub reply_token: String,
+    pub desk_address: Option<String>,
+}
+
+/// The newest delivery failure reported for an address, and when mail last came from it.
+#[derive(Debug, Clone, FromRow)]
+pub struct AddressFailureRow {
+    pub address: String,
+    pub status: String,
+    pub diagnostic: Option<String>,
+    pub bounced_at: i64,
+    /// The newest mail taken in from the address (it works again if after the bounce).
+    pub last_heard_at: Option<i64>,
 }
 
 impl Store {
@@ -38,13 +70,14 @@ impl Store {
     pub async fn queue_ticket_mail(&self, m: &NewTicketMail, now: i64) -> Result<bool> {
         let queued = in_transaction!(self, |tx| {
             let recorded = sqlx::query(
-                "INSERT INTO mail_messages (direction, message_id, state, outcome, ticket_id, ticket_message_id, claimed_at, created_at)
-                 VALUES ('out', $1, 'done', $2, $3, $4, $5, $5)",
+                "INSERT INTO mail_messages (direction, message_id, state, outcome, ticket_id, ticket_message_id, event_id, claimed_at, created_at)
+                 VALUES ('out', $1, 'done', $2, $3, $4, $5, $6, $6)",
             )
             .bind(&m.message_id)
             .bind(&m.mail.purpose)
             .bind(m.ticket_id)
             .bind(m.ticket_message_id)
+            .bind(m.event_id)
             .bind(now)
             .execute(&mut *tx)
             .await
@@ -77,6 +110,123 @@ impl Store {
             }
         });
         Ok(queued)
+    }
+
+    /// Records that a ticket message or event is not mailed (every address it would go to
+    /// bounces for good), so it is not considered again. False when it was handled already.
+    pub async fn skip_ticket_mail(
+        &self,
+        ticket_id: i64,
+        ticket_message_id: Option<i64>,
+        event_id: Option<i64>,
+        outcome: &str,
+        now: i64,
+    ) -> Result<bool> {
+        Ok(in_transaction!(self, |tx| {
+            let done = sqlx::query(
+                "INSERT INTO mail_messages (direction, state, outcome, ticket_id, ticket_message_id, event_id, claimed_at, created_at)
+                 VALUES ('out', 'done', $1, $2, $3, $4, $5, $5)",
+            )
+            .bind(outcome)
+            .bind(ticket_id)
+            .bind(ticket_message_id)
+            .bind(event_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::classify(e, "mail"));
+            match done {
+                Ok(_) => true,
+                Err(StoreError::Duplicate(_)) => false,
+                Err(e) => return Err(e),
+            }
+        }))
+    }
+
+    /// Events the customer of a ticket that came by mail should hear of, not yet mailed
+    /// about, oldest first: resolved or merged by staff, or a time promised by staff.
+    /// Automatic events (no actor) and the customer's own are never mailed about.
+    pub async fn notices_due_by_mail(&self, limit: i64) -> Result<Vec<NoticeDueRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, NoticeDueRow>(
+                "SELECT e.id AS event_id, e.ticket_id, e.kind, e.data, e.created_at, t.subject,
+                        u.email AS requester_email, u.name AS requester_name, u.time_zone AS requester_time_zone,
+                        tm.reply_token, tm.desk_address
+                 FROM events e
+                 JOIN ticket_mail tm ON tm.ticket_id = e.ticket_id
+                 JOIN tickets t ON t.id = e.ticket_id
+                 JOIN users u ON u.id = t.requester_id
+                 JOIN users a ON a.id = e.actor_id
+                 WHERE e.id > (SELECT MAX(event_id) FROM customer_mail_from)
+                   AND (e.kind IN ('merged_into', 'promised')
+                        OR (e.kind = 'status_changed' AND e.data LIKE '%\"to\":\"resolved\"%'))
+                   AND a.role <> 'customer'
+                   AND NOT EXISTS (SELECT 1 FROM mail_messages o WHERE o.direction = 'out' AND o.event_id = e.id)
+                 ORDER BY e.id LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    /// The `promised` times of a ticket before event `before`, oldest first (ms).
+    pub async fn earlier_promises(&self, ticket_id: i64, before: i64) -> Result<Vec<String>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_scalar::<_, String>(
+                "SELECT data FROM events WHERE ticket_id = $1 AND kind = 'promised' AND id < $2 ORDER BY id",
+            )
+            .bind(ticket_id)
+            .bind(before)
+            .fetch_all(db)
+            .await?
+        }))
+    }
+
+    /// The reply token of a ticket that has one (it came by mail).
+    pub async fn reply_token_of(&self, ticket_id: i64) -> Result<Option<String>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_scalar::<_, String>("SELECT reply_token FROM ticket_mail WHERE ticket_id = $1")
+                .bind(ticket_id)
+                .fetch_optional(db)
+                .await?
+        }))
+    }
+
+    /// For each of `addresses` (lower case) with a reported delivery failure: the newest
+    /// failure and when mail last came from the address.
+    pub async fn delivery_failures(&self, addresses: &[String]) -> Result<Vec<AddressFailureRow>> {
+        let mut out = Vec::new();
+        for a in addresses {
+            let row = with_reader!(self, |db| {
+                sqlx::query_as::<_, AddressFailureRow>(
+                    "SELECT b.address, b.status, b.diagnostic, b.created_at AS bounced_at,
+                            (SELECT MAX(m.created_at) FROM mail_messages m
+                              WHERE m.direction = 'in' AND LOWER(m.sender) = $1) AS last_heard_at
+                     FROM mail_bounces b WHERE LOWER(b.address) = $1 ORDER BY b.id DESC LIMIT 1",
+                )
+                .bind(a)
+                .fetch_optional(db)
+                .await?
+            });
+            out.extend(row);
+        }
+        Ok(out)
+    }
+
+    /// Delivery failures reported for any address, newest first, after id `after`
+    /// (keyset: ids below it).
+    pub async fn bounces(&self, before: Option<i64>, limit: i64) -> Result<Vec<crate::BounceRow>> {
+        Ok(with_reader!(self, |db| {
+            sqlx::query_as::<_, crate::BounceRow>(
+                "SELECT id, address, status, diagnostic, created_at FROM mail_bounces
+                 WHERE id < $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(db)
+            .await?
+        }))
     }
 
     /// The extra headers of a queued mail (none for mail queued without them).

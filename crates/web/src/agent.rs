@@ -278,6 +278,16 @@ struct TicketPage {
     f: FormState,
     /// "waiting for tier 2 — nobody on it": an automatic escalation found nobody.
     waiting: Option<String>,
+    /// The ticket's people whose mail bounced, and whether heard stopped mailing them.
+    bounced: Vec<BounceLine>,
+}
+
+pub struct BounceLine {
+    pub address: String,
+    pub at: String,
+    pub status: String,
+    pub diagnostic: Option<String>,
+    pub stopped: bool,
 }
 
 pub struct ViewerLine {
@@ -549,7 +559,21 @@ async fn ticket_page_with(
     let can_take_over =
         viewer.actor.may_view_agents() && abusive && card.is_open && card.owner_id != Some(me);
     let problems = crate::diagnosis::linkable_problems(s, viewer).await?;
+    let bounced = s
+        .services
+        .ticket_mail_delivery(&viewer.actor, id)
+        .await?
+        .into_iter()
+        .map(|b| BounceLine {
+            at: when(&b.bounced_at),
+            address: b.address,
+            status: b.status,
+            diagnostic: b.diagnostic,
+            stopped: b.stopped,
+        })
+        .collect();
     Ok(render(&TicketPage {
+        bounced,
         diagnosis: d.diagnosis.clone(),
         problems,
         handoff,

@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use heard_services::customer_mail::{BounceQuery, BounceView, MailDelivery};
 use heard_services::mailboxes::*;
 use heard_services::views::Page;
 use serde::Serialize;
@@ -24,6 +25,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_quarantined))
         .routes(routes!(message_mail))
         .routes(routes!(message_original))
+        .routes(routes!(list_bounces))
+        .routes(routes!(ticket_mail_delivery))
 }
 
 /// The desk's mailboxes: each address, the team its mail goes to, and where its mail is
@@ -161,4 +164,28 @@ async fn message_original(
         bytes,
     )
         .into_response())
+}
+
+/// Delivery failures reported for addresses (RFC 3464 bounces), newest first (staff).
+/// `permanent` failures stop mail to the address until mail comes from it again.
+#[utoipa::path(get, path = "/mail/bounces", tag = "mail", params(BounceQuery),
+    responses((status = 200, body = Page<BounceView>), (status = 403, body = ErrorBody)))]
+async fn list_bounces(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<BounceQuery>,
+) -> Result<Json<Page<BounceView>>, ApiError> {
+    Ok(Json(s.services.mail_bounces(&actor, q).await?))
+}
+
+/// The ticket's requester and copied people whose mail bounced, and whether heard
+/// stopped mailing them (staff).
+#[utoipa::path(get, path = "/tickets/{id}/mail/delivery", tag = "mail", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<MailDelivery>), (status = 404, body = ErrorBody)))]
+async fn ticket_mail_delivery(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<MailDelivery>>, ApiError> {
+    Ok(Json(s.services.ticket_mail_delivery(&actor, id).await?))
 }
