@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod attachment;
+pub mod chat;
 pub mod coverage;
 pub mod diagnosis;
 pub mod error_code;

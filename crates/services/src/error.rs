@@ -109,7 +109,8 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | UserNotFound
         | VersionNotFound
         | WebhookNotFound
-        | WebhookDeliveryNotFound => 404,
+        | WebhookDeliveryNotFound
+        | ChatNotFound => 404,
         AlreadyExists
         | AlreadyReplied
         | RubricChanged
@@ -128,7 +129,13 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | TicketClosed
         | TicketNotOpen
         | QuarantineNotReleasable
-        | TicketNotResolved => 409,
+        | TicketNotResolved
+        | ChatEnded
+        | ChatLimitReached
+        | ChatNotActive
+        | ChatNotForAgent
+        | ChatNotWaiting
+        | ChatNotYours => 409,
         AttachmentTooLarge | BodyTooLarge => 413,
         UnsupportedMediaType => 415,
         BodyTooLong
@@ -152,6 +159,8 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | InvalidCategoryName
         | InvalidChannel
         | InvalidChatHandle
+        | InvalidChatLimit
+        | InvalidChatState
         | InvalidCursor
         | InvalidDays
         | InvalidCallDirection

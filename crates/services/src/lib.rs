@@ -7,6 +7,8 @@ pub mod auth;
 pub mod calls;
 pub mod care;
 pub mod categories;
+pub mod chat_live;
+pub mod chats;
 mod clock;
 pub mod desk;
 pub mod diagnosis;
@@ -71,6 +73,8 @@ pub struct Services {
     webhook_sender: webhook_delivery::WebhookSender,
     /// Request counters and cached gauges for `/metrics`.
     telemetry: telemetry::SharedTelemetry,
+    /// Chat signals to this process's open chat connections.
+    chat_hub: chat_live::ChatHub,
 }
 
 impl Services {
@@ -86,6 +90,7 @@ impl Services {
             form_secret: Default::default(),
             webhook_sender: Default::default(),
             telemetry: Default::default(),
+            chat_hub: Default::default(),
         }
     }
 

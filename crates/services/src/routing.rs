@@ -244,15 +244,15 @@ pub(crate) fn assigned_by_hand(
 
 // ------------------------------------------------------------ the desk as the router sees it
 
-struct Desk {
-    candidates: Vec<Candidate>,
+pub(crate) struct Desk {
+    pub(crate) candidates: Vec<Candidate>,
     versions: HashMap<i64, i64>,
     /// The skills held by each team's agents (`None`: by anyone).
     team_skills: HashMap<Option<i64>, HashSet<String>>,
 }
 
 impl Desk {
-    fn needs(
+    pub(crate) fn needs(
         &self,
         team_id: Option<i64>,
         tier: i64,
@@ -344,7 +344,7 @@ impl Services {
         Ok(book)
     }
 
-    async fn desk(&self) -> Result<Desk> {
+    pub(crate) async fn desk(&self) -> Result<Desk> {
         let rows = self.store.staff_for_routing(true, None).await?;
         let (skills, teams) = self.store.agent_skills_and_teams().await?;
         let mut skills_of: HashMap<i64, Vec<String>> = HashMap::new();
@@ -560,6 +560,46 @@ impl Services {
         }
         Ok(())
     }
+}
+
+/// What handing `t` over to `input.to_agent_id` (called `name`) writes: the new owner, a
+/// transfer, the `handed_over` event and the hand-off note as an internal note.
+pub(crate) fn hand_over_change(
+    actor: &Actor,
+    t: &TicketRow,
+    input: &HandOver,
+    name: &str,
+    reason: Option<&str>,
+    book: &RoutingBook,
+) -> Result<Change> {
+    require_open(t, "handed over")?;
+    let note = heard_domain::handoff::note(&input.handoff_note, &t.subject)?;
+    if t.assignee_id == Some(input.to_agent_id) {
+        return Err(ServiceError::conflict(
+            ErrorCode::AlreadyOwner,
+            format!("{name} already owns this ticket"),
+        ));
+    }
+    let mut c = Change::of(t);
+    c.state.assignee_id = Some(input.to_agent_id);
+    c.state.transfers = t.transfers + 1;
+    c.events.push(event(
+        actor,
+        "handed_over",
+        json!({"from_assignee_id": t.assignee_id, "to_assignee_id": input.to_agent_id,
+               "reason": reason, "handoff_note": note}),
+    ));
+    let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+    c.message = Some(internal_note(
+        actor,
+        format!("Hand-off to {name}{why}:\n{note}"),
+    ));
+    c.agents.push(assigned_by_hand(
+        input.to_agent_id,
+        &c.state,
+        book.for_team(t.team_id),
+    ));
+    Ok(c)
 }
 
 /// The router's decision as an event: the structured reasons and the same as sentences.
@@ -928,7 +968,11 @@ impl Services {
 
 // ---------------------------------------------- collaborators, hand-overs, take-overs
 
-fn optional_text(raw: Option<&str>, field: &'static str, max: usize) -> Result<Option<String>> {
+pub(crate) fn optional_text(
+    raw: Option<&str>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<String>> {
     let text = raw.map(str::trim).filter(|t| !t.is_empty());
     if text.is_some_and(|t| t.chars().count() > max) {
         return Err(ServiceError::invalid(
@@ -974,7 +1018,7 @@ impl Services {
             .collect())
     }
 
-    async fn staff_name(&self, id: i64, field: &'static str) -> Result<String> {
+    pub(crate) async fn staff_name(&self, id: i64, field: &'static str) -> Result<String> {
         self.staff_member(id, field).await?;
         Ok(self
             .store
@@ -1080,37 +1124,7 @@ impl Services {
         let reason = optional_text(input.reason.as_deref(), "reason", 500)?;
         let book = self.routing_book().await?;
         self.with_ticket(actor, id, |t, _now| {
-            require_open(t, "handed over")?;
-            let note = heard_domain::handoff::note(&input.handoff_note, &t.subject)?;
-            if t.assignee_id == Some(input.to_agent_id) {
-                return Err(ServiceError::conflict(
-                    ErrorCode::AlreadyOwner,
-                    format!("{name} already owns this ticket"),
-                ));
-            }
-            let mut c = Change::of(t);
-            c.state.assignee_id = Some(input.to_agent_id);
-            c.state.transfers = t.transfers + 1;
-            c.events.push(event(
-                actor,
-                "handed_over",
-                json!({"from_assignee_id": t.assignee_id, "to_assignee_id": input.to_agent_id,
-                       "reason": reason, "handoff_note": note}),
-            ));
-            let why = reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default();
-            c.message = Some(internal_note(
-                actor,
-                format!("Hand-off to {name}{why}:\n{note}"),
-            ));
-            c.agents.push(assigned_by_hand(
-                input.to_agent_id,
-                &c.state,
-                book.for_team(t.team_id),
-            ));
-            Ok(c)
+            hand_over_change(actor, t, &input, &name, reason.as_deref(), &book)
         })
         .await?;
         self.capacity_may_have_freed().await;

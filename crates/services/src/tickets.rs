@@ -163,6 +163,8 @@ pub(crate) struct Change {
     /// What it does to agents (assignments, hard conversations), checked like the ticket.
     pub agents: Vec<AgentTouch>,
     pub collaborator: Option<CollaboratorChange>,
+    /// What it does to the ticket's live chat.
+    pub chat: Option<heard_store::ChatTouch>,
 }
 
 impl Change {
@@ -175,6 +177,7 @@ impl Change {
             events: Vec::new(),
             agents: Vec::new(),
             collaborator: None,
+            chat: None,
         }
     }
 }
@@ -216,6 +219,120 @@ pub(crate) fn event(actor: &Actor, kind: &str, data: serde_json::Value) -> NewEv
         kind: kind.into(),
         data,
     }
+}
+
+/// A message decided but not yet written: what [`MessagePlan::change`] applies to the
+/// ticket as it is read (again, when someone changed it first).
+pub(crate) struct MessagePlan {
+    kind: MessageKind,
+    channel: Channel,
+    body: String,
+    body_html: Option<String>,
+    care: Option<crate::care::InboundCare>,
+    tone: Option<heard_language::ToneReview>,
+    analysis: Option<String>,
+    snapshot: std::sync::Arc<Snapshot>,
+}
+
+impl MessagePlan {
+    /// A customer writing reopens a solved ticket or hands back one that waited on them;
+    /// an agent's public reply answers it; a closed ticket takes no reply.
+    pub(crate) fn change(&self, actor: &Actor, t: &TicketRow) -> Result<Change> {
+        let from = parse_status(&t.status)?;
+        let to = match (actor.is_staff(), self.kind) {
+            (_, MessageKind::Internal) => from,
+            (false, MessageKind::Public) => from.after_customer_message()?,
+            (true, MessageKind::Public) => {
+                if from == Status::Closed {
+                    return Err(ServiceError::conflict(
+                        ErrorCode::TicketClosed,
+                        "this ticket is closed; open a follow-up instead",
+                    ));
+                }
+                from.after_agent_reply()
+            }
+        };
+        let mut c = Change::of(t);
+        c.state.status = to.as_str().into();
+        // The status moves first, so a message that reopens a ticket starts the
+        // reopened ticket's reply clock.
+        if to != from {
+            c.events.push(event(
+                actor,
+                "status_changed",
+                json!({"from": from.as_str(), "to": to.as_str(), "because": "message"}),
+            ));
+        }
+        let mut data = json!({"by": if actor.is_staff() { "staff" } else { "customer" }, "channel": self.channel.as_str()});
+        if let Some(care) = &self.care {
+            data["frustration"] = json!(care.frustration.score);
+            c.state.frustration_score = Some(care.frustration.score as i64);
+            c.state.frustration_level = Some(crate::care::level_name(care.frustration.level));
+            c.state.abusive |= care.frustration.abusive;
+            c.state.repeats += care.restates.is_some() as i64;
+            // An upset or abusive message is a hard conversation for whoever owns
+            // the ticket (counted once per ticket and shift).
+            if let Some(owner) = t.assignee_id {
+                let touch = crate::routing::assigned_by_hand(
+                    owner,
+                    &c.state,
+                    self.snapshot.routing.for_team(t.team_id),
+                );
+                if touch.hard.is_some() {
+                    c.agents.push(AgentTouch {
+                        assigned: false,
+                        ..touch
+                    });
+                }
+            }
+        }
+        if let Some(review) = &self.tone {
+            data["tone_score"] = json!(review.score);
+            data["tone_findings"] =
+                json!(review.findings.iter().map(|f| f.kind).collect::<Vec<_>>());
+        }
+        c.events.push(event(
+            actor,
+            if self.kind == MessageKind::Internal {
+                "noted"
+            } else {
+                "replied"
+            },
+            data,
+        ));
+        if let Some(care) = &self.care {
+            c.events.extend(care.events.iter().cloned());
+        }
+        c.message = Some(NewMessage {
+            author_id: actor.user_id,
+            kind: self.kind.as_str().into(),
+            channel: self.channel.as_str().into(),
+            body_text: self.body.clone(),
+            body_html: self.body_html.clone(),
+            analysis: self.analysis.clone(),
+        });
+        Ok(c)
+    }
+}
+
+/// A reply's body, sanitised HTML, kind and channel, or the field at fault.
+pub(crate) fn parse_reply(
+    actor: &Actor,
+    input: &NewReply,
+) -> Result<(String, Option<String>, MessageKind, Channel)> {
+    let body = message_body(&input.body)?;
+    let body_html = clean_html(input.body_html.as_deref())?;
+    let kind = if input.internal {
+        MessageKind::Internal
+    } else {
+        MessageKind::Public
+    };
+    let channel = match input.channel.as_deref() {
+        Some(c) => c.parse::<Channel>()?,
+        None if actor.is_staff() => Channel::Api,
+        None => Channel::Portal,
+    };
+    Ok((body, body_html, kind, channel))
 }
 
 /// A team named in a request must exist (as of the snapshot).
@@ -932,6 +1049,7 @@ impl Services {
             events: change.events,
             agents: change.agents,
             collaborator: change.collaborator,
+            chat: change.chat,
         })
     }
 
@@ -1096,19 +1214,38 @@ impl Services {
         id: i64,
         input: NewReply,
     ) -> Result<MessageView> {
-        let body = message_body(&input.body)?;
-        let body_html = clean_html(input.body_html.as_deref())?;
-        let kind = if input.internal {
-            MessageKind::Internal
-        } else {
-            MessageKind::Public
-        };
-        let channel = match input.channel.as_deref() {
-            Some(c) => c.parse::<Channel>()?,
-            None if actor.is_staff() => Channel::Api,
-            None => Channel::Portal,
-        };
+        let (body, body_html, kind, channel) = parse_reply(actor, &input)?;
         let t = self.visible_ticket(actor, id).await?;
+        let plan = self
+            .message_plan(actor, &t, kind, channel, body, body_html)
+            .await?;
+        let message_id = self
+            .with_read_ticket(actor, id, Some(t), |t, _now| plan.change(actor, t))
+            .await?
+            .ok_or_else(|| ServiceError::internal("message id missing"))?;
+        self.message_view(actor, message_id).await
+    }
+
+    /// A message as `actor` sees it.
+    pub(crate) async fn message_view(&self, actor: &Actor, id: i64) -> Result<MessageView> {
+        self.store
+            .message(id)
+            .await?
+            .map(|m| MessageView::new(m, actor.is_staff()))
+            .ok_or_else(|| ServiceError::internal("message vanished"))
+    }
+
+    /// What a message on `t` will write, with the customer's frustration and repeats
+    /// scored, or the reply's tone reviewed, before the write (they read other data).
+    pub(crate) async fn message_plan(
+        &self,
+        actor: &Actor,
+        t: &TicketRow,
+        kind: MessageKind,
+        channel: Channel,
+        body: String,
+        body_html: Option<String>,
+    ) -> Result<MessagePlan> {
         if !actor.can_see_message(kind) {
             return Err(ServiceError::forbidden(
                 "customers cannot write internal notes",
@@ -1117,7 +1254,7 @@ impl Services {
         let from_customer = actor.user_id == t.requester_id && kind == MessageKind::Public;
         let care = if from_customer {
             Some(
-                self.inbound_care(actor, Some(id), t.requester_id, &body)
+                self.inbound_care(actor, Some(t.id), t.requester_id, &body)
                     .await?,
             )
         } else {
@@ -1133,69 +1270,16 @@ impl Services {
             (_, Some(r)) => Some(json!({"tone": r}).to_string()),
             _ => None,
         };
-        let snapshot = self.snapshot().await?;
-        let routing = &snapshot.routing;
-        let message_id = self
-            .with_read_ticket(actor, id, Some(t), |t, _now| {
-                let from = parse_status(&t.status)?;
-                let to = match (actor.is_staff(), kind) {
-                    (_, MessageKind::Internal) => from,
-                    (false, MessageKind::Public) => from.after_customer_message()?,
-                    (true, MessageKind::Public) => {
-                        if from == Status::Closed {
-                            return Err(ServiceError::conflict(ErrorCode::TicketClosed, "this ticket is closed; open a follow-up instead"));
-                        }
-                        from.after_agent_reply()
-                    }
-                };
-                let mut c = Change::of(t);
-                c.state.status = to.as_str().into();
-                // The status moves first, so a message that reopens a ticket starts the
-                // reopened ticket's reply clock.
-                if to != from {
-                    c.events.push(event(actor, "status_changed", json!({"from": from.as_str(), "to": to.as_str(), "because": "message"})));
-                }
-                let mut data = json!({"by": if actor.is_staff() { "staff" } else { "customer" }, "channel": channel.as_str()});
-                if let Some(care) = &care {
-                    data["frustration"] = json!(care.frustration.score);
-                    c.state.frustration_score = Some(care.frustration.score as i64);
-                    c.state.frustration_level = Some(crate::care::level_name(care.frustration.level));
-                    c.state.abusive |= care.frustration.abusive;
-                    c.state.repeats += care.restates.is_some() as i64;
-                    // An upset or abusive message is a hard conversation for whoever owns
-                    // the ticket (counted once per ticket and shift).
-                    if let Some(owner) = t.assignee_id {
-                        let touch = crate::routing::assigned_by_hand(owner, &c.state, routing.for_team(t.team_id));
-                        if touch.hard.is_some() {
-                            c.agents.push(AgentTouch { assigned: false, ..touch });
-                        }
-                    }
-                }
-                if let Some(review) = &tone {
-                    data["tone_score"] = json!(review.score);
-                    data["tone_findings"] = json!(review.findings.iter().map(|f| f.kind).collect::<Vec<_>>());
-                }
-                c.events.push(event(actor, if kind == MessageKind::Internal { "noted" } else { "replied" }, data));
-                if let Some(care) = &care {
-                    c.events.extend(care.events.iter().cloned());
-                }
-                c.message = Some(NewMessage {
-                    author_id: actor.user_id,
-                    kind: kind.as_str().into(),
-                    channel: channel.as_str().into(),
-                    body_text: body.clone(),
-                    body_html: body_html.clone(),
-                    analysis: analysis.clone(),
-                });
-                Ok(c)
-            })
-            .await?
-            .ok_or_else(|| ServiceError::internal("message id missing"))?;
-        self.store
-            .message(message_id)
-            .await?
-            .map(|m| MessageView::new(m, actor.is_staff()))
-            .ok_or_else(|| ServiceError::internal("message vanished"))
+        Ok(MessagePlan {
+            kind,
+            channel,
+            body,
+            body_html,
+            care,
+            tone,
+            analysis,
+            snapshot: self.snapshot().await?,
+        })
     }
 
     /// Hands a ticket to another tier or team with a reason and a hand-off note, so the

@@ -10,6 +10,7 @@
 mod backend;
 mod backup;
 mod calls;
+mod chats;
 mod diagnosis;
 mod error;
 mod group;
@@ -34,6 +35,7 @@ mod webhooks;
 
 pub use backend::{Backend, Store};
 pub use calls::{CallRow, ContactRow, ListCalls, NewCall};
+pub use chats::{CHAT_CHANNEL, ChatRow, ChatTouch, ListChats};
 pub use error::StoreError;
 pub use imap::{ImapChange, ImapSettingsRow, MailboxImapRow};
 pub use inbound_mail::{

@@ -423,6 +423,8 @@ impl Store {
         let sql = format!(
             "SELECT id, team_id, tier, frustration_score, abusive, due_at FROM tickets
              WHERE assignee_id IS NULL AND status IN {OPEN}
+               AND NOT EXISTS (SELECT 1 FROM chats c
+                                WHERE c.ticket_id = tickets.id AND c.state = 'waiting')
              ORDER BY queue_rank, id LIMIT $1"
         );
         Ok(with_reader!(self, |db| {

@@ -89,6 +89,8 @@ pub struct TicketWrite {
     /// with the optimistic checks the router relies on.
     pub agents: Vec<crate::AgentTouch>,
     pub collaborator: Option<crate::CollaboratorChange>,
+    /// What the change does to the ticket's live chat, if it has one.
+    pub chat: Option<crate::ChatTouch>,
 }
 
 /// A duplicate ticket folded into another: the source closes, the target gets its
@@ -388,6 +390,9 @@ macro_rules! write_in {
         if let Some(change) = &w.collaborator {
             crate::routing::change_collaborator!($tx, w.id, change, $now);
         }
+        if let Some(chat) = &w.chat {
+            crate::chats::touch_chat!($tx, chat, message_id);
+        }
         crate::kb::outbox!($tx, "ticket", w.id, $now);
         message_id
     }};
@@ -566,6 +571,33 @@ impl Store {
             .await
             .map_err(|e| StoreError::classify(e, "call"))?;
             (call_id, message_id)
+        }))
+    }
+
+    /// Opens a chat: its ticket (first message, events, clocks) and the chat row waiting
+    /// for an agent, in one transaction. Returns (chat id, ticket id).
+    pub async fn start_chat(
+        &self,
+        t: &NewTicket,
+        guest_token_hash: Option<&str>,
+        now: i64,
+    ) -> Result<(i64, i64)> {
+        Ok(in_transaction!(self, |tx| {
+            let ticket_id = match create_in!(tx, t, now) {
+                Created::New { ticket_id, .. } => ticket_id,
+                Created::Replayed { ticket_id, .. } => ticket_id,
+            };
+            let chat_id = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO chats (ticket_id, state, guest_token_hash, started_at)
+                 VALUES ($1, 'waiting', $2, $3) RETURNING id",
+            )
+            .bind(ticket_id)
+            .bind(guest_token_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| StoreError::classify(e, "chat"))?;
+            (chat_id, ticket_id)
         }))
     }
 

@@ -12,6 +12,7 @@ mod assets;
 mod calendars;
 mod cards;
 mod categories;
+mod chats;
 mod diagnosis;
 mod export;
 mod format;
@@ -178,6 +179,12 @@ pub fn router(services: Services) -> Router {
             post(calendars::import_holidays),
         )
         .route("/assets/{file}", get(assets::serve))
+        .route("/chat/{file}", get(assets::chat_widget))
+        .route("/agent/chats", get(chats::page))
+        .route("/agent/chats/{id}/accept", post(chats::accept))
+        .route("/agent/chats/{id}/send", post(chats::send))
+        .route("/agent/chats/{id}/handover", post(chats::hand_over))
+        .route("/agent/chats/{id}/end", post(chats::end))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(state)

@@ -253,6 +253,8 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
             "We joined your requests about the same problem: the whole conversation is here."
         }
         "presence" => "Your presence was updated.",
+        "chat_accepted" => "The chat is yours: the customer sees you are here.",
+        "chat_ended" => "The chat has ended; its ticket carries on like any other.",
         "notifications_read" => "Your notifications are marked as read.",
         "notification_read" => "The notification is marked as read.",
         "invited" => "Your colleague can now see and work this ticket.",

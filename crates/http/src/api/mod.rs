@@ -2,6 +2,7 @@
 
 mod calls;
 mod care;
+mod chats;
 mod kb;
 mod mail;
 mod people;
@@ -35,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(mail::routes())
         .merge(calls::routes())
         .merge(webhooks::routes())
+        .merge(chats::routes())
 }
 
 /// 200 when the database answers.
