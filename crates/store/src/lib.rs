@@ -15,6 +15,7 @@ mod error;
 mod group;
 mod history;
 mod imap;
+mod import;
 mod inbound_mail;
 mod kb;
 mod mail;
@@ -36,6 +37,10 @@ pub use backend::{Backend, Store};
 pub use calls::{CallRow, ContactRow, ListCalls, NewCall};
 pub use error::StoreError;
 pub use imap::{ImapChange, ImapSettingsRow, MailboxImapRow};
+pub use import::{
+    DirectoryIds, ImportAttachmentRow, ImportDirectory, ImportMessageRow, ImportNamedRow,
+    ImportPersonRow, ImportRef, ImportTicketRow, ImportedTicket, UnfinishedRun,
+};
 pub use inbound_mail::{
     BounceRow, MailClaim, MailOutcome, MailboxRow, MessageMailRow, NewInboundMail, NewQuarantine,
     QuarantineRow,
