@@ -2,6 +2,7 @@
 //! goes through `heard-services`, exactly as the HTTP API does.
 
 mod demo;
+mod import;
 mod mail_import;
 
 use anyhow::{Context, bail};
@@ -329,6 +330,38 @@ enum Command {
         #[command(subcommand)]
         command: AnalyzeCommand,
     },
+    /// Bring another help desk's history in (idempotent: run again to bring changes over).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// From a django-helpdesk database: its SQLite file (a path or sqlite:PATH) or a
+    /// postgres:// URL. Attachments are read from --media-dir (Django's MEDIA_ROOT).
+    DjangoHelpdesk {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        media_dir: Option<PathBuf>,
+    },
+    /// From a CSV file, one row per message (columns in docs/import.md).
+    Csv {
+        #[command(flatten)]
+        data: DataArgs,
+        file: PathBuf,
+    },
+    /// From a Zendesk export folder: tickets.json, users.json, organizations.json,
+    /// groups.json, comments/<ticket id>.json, attachments/<id>/<file> (docs/import.md).
+    Zendesk {
+        #[command(flatten)]
+        data: DataArgs,
+        dir: PathBuf,
+    },
 }
 
 /// Outgoing mail (sign-in links): off unless an SMTP server is named.
@@ -604,6 +637,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = mail_import::import(&services, &paths).await?;
             println!("{}", serde_json::to_string(&summary)?);
             Ok(())
+        }
+        Command::Import { command } => {
+            let mut progress = import::Progress::new();
+            let report = match command {
+                ImportCommand::DjangoHelpdesk {
+                    data,
+                    from,
+                    media_dir,
+                } => {
+                    let services = Services::new(data.open().await?);
+                    import::django_helpdesk::import(&services, &from, media_dir, &mut progress)
+                        .await?
+                }
+                ImportCommand::Csv { data, file } => {
+                    let services = Services::new(data.open().await?);
+                    import::csv_file::import(&services, &file, &mut progress).await?
+                }
+                ImportCommand::Zendesk { data, dir } => {
+                    let services = Services::new(data.open().await?);
+                    import::zendesk_export::import(&services, &dir, &mut progress).await?
+                }
+            };
+            import::print_report(&report)
         }
         Command::Token {
             command: TokenCommand::Create { data, email, label },

@@ -147,6 +147,7 @@ fn synthetic_ticket(rng: &mut Rng, c: &Corpus, id: i64) -> TicketDoc {
         team_id: Some(rng.below(20) as i64),
         assignee_id: None,
         status: "open".into(),
+        references: vec![],
     }
 }
 

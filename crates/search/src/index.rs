@@ -36,7 +36,7 @@ use crate::{
 
 /// Bump when the schema or the analyzers change: an index written with another value is
 /// dropped and rebuilt on open (see [`SearchIndex::needs_rebuild`]).
-const SCHEMA_VERSION: &str = "heard-search 2";
+const SCHEMA_VERSION: &str = "heard-search 3";
 const MARKER_FILE: &str = "heard-search-schema";
 const SNIPPET_CHARS: usize = 180;
 
@@ -112,6 +112,8 @@ struct TicketFields {
     access: Field,
     team: Field,
     status: Field,
+    /// Numbers from another help desk the ticket was imported from (`DH-42`).
+    reference: Field,
 }
 
 fn prose(stored: bool) -> TextOptions {
@@ -159,6 +161,7 @@ fn ticket_schema() -> (Schema, Field, Field, TicketFields) {
         access: b.add_text_field("access", STRING),
         team: b.add_text_field("team", STRING),
         status: b.add_text_field("status", STRING | STORED),
+        reference: b.add_text_field("reference", STRING),
     };
     (b.build(), id, version, f)
 }
@@ -465,6 +468,15 @@ impl SearchIndex {
             d.add_text(f.team, format!("a:{a}"));
         }
         d.add_text(f.status, &t.status);
+        // Whole, lower-cased (`dh-42`), and the number alone (`42`): a search for either,
+        // as typed, finds the ticket first.
+        for r in &t.references {
+            let r = r.trim().to_lowercase();
+            if let Some((_, number)) = r.split_once('-') {
+                d.add_text(f.reference, number);
+            }
+            d.add_text(f.reference, &r);
+        }
         p.write(t.id, t.version, d)
     }
 
@@ -675,6 +687,7 @@ impl SearchIndex {
         scope: &TicketScope,
         limit: usize,
     ) -> Result<SearchResults<TicketHit>, SearchError> {
+        let reference = text.trim().to_lowercase();
         let plan = self.plan(text, false);
         if plan.is_empty() || limit == 0 {
             return Ok(empty());
@@ -727,7 +740,12 @@ impl SearchIndex {
             TicketScope::Everything => None,
         }
         .map(|terms| Scope::new(terms, self.scopes.clone()));
-        let scoring = text_clauses(&searcher, &plan, &weights, scope.as_ref())?;
+        let mut scoring = text_clauses(&searcher, &plan, &weights, scope.as_ref())?;
+        // The number a ticket had in a help desk it was imported from, typed as it was.
+        scoring.push(Box::new(BoostQuery::new(
+            in_scope(term_q(f.reference, &reference), scope.as_ref()),
+            20.0,
+        )));
         let mut must: Vec<Box<dyn Query>> = vec![should(scoring)];
         for q in &plan.quoted {
             must.push(dismax(

@@ -175,6 +175,9 @@ pub struct TicketDoc {
     pub assignee_id: Option<i64>,
     /// Status name, e.g. `open`.
     pub status: String,
+    /// Numbers it had in a help desk it was imported from (`DH-42`): found by search.
+    #[serde(default)]
+    pub references: Vec<String>,
 }
 
 /// Whose tickets a search may return. Applied inside the index query.

@@ -327,6 +327,7 @@ fn ticket(id: i64, requester: i64, org: Option<i64>, shared: bool, team: Option<
         team_id: team,
         assignee_id: None,
         status: "open".into(),
+        references: vec![],
     }
 }
 
@@ -483,4 +484,25 @@ fn scopes_hold_on_larger_indexes_with_deletes() {
     };
     // customer 7 asked tickets 7 and 1507
     assert_eq!(ids(&idx, "printer", &c7), (2, vec![7, 1507]));
+}
+
+#[test]
+fn a_ticket_is_found_by_the_number_it_had_in_another_help_desk() {
+    let idx = SearchIndex::in_ram();
+    let mut imported = ticket(1, 10, None, false, Some(1));
+    imported.references = vec!["DH-42".into()];
+    idx.upsert_ticket(&imported).unwrap();
+    idx.upsert_ticket(&ticket(2, 10, None, false, Some(1)))
+        .unwrap();
+    idx.commit().unwrap();
+    for q in ["DH-42", "dh-42", "42"] {
+        let r = idx.search_tickets(q, &TicketScope::Everything, 10).unwrap();
+        assert_eq!(r.hits.first().map(|h| h.id), Some(1), "{q}");
+    }
+    let customer = TicketScope::Customer {
+        customer_id: 10,
+        organization_id: None,
+    };
+    let r = idx.search_tickets("DH-42", &customer, 10).unwrap();
+    assert_eq!(r.hits.first().map(|h| h.id), Some(1));
 }

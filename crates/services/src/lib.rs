@@ -16,6 +16,7 @@ mod error;
 pub mod export;
 pub mod history;
 pub mod imap_intake;
+pub mod import;
 pub mod intake;
 pub mod kb;
 pub mod mail;

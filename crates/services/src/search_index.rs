@@ -353,6 +353,7 @@ fn ticket_doc(t: heard_store::TicketForIndex) -> TicketDoc {
         team_id: t.team_id,
         assignee_id: t.assignee_id,
         status: t.status,
+        references: t.references,
     }
 }
 

@@ -92,6 +92,52 @@ pub(crate) fn sla_event(at: i64, kind: &str, data: &serde_json::Value) -> Option
     Some(SlaEvent::new(ts(at), kind))
 }
 
+/// Like [`sla_event`], for kinds that stand for several: an `imported` ticket starts its
+/// clocks at the import under its policy, counts as answered when the last public word at
+/// the source was ours, and takes the status it had there (so a closed ticket's clocks
+/// stop at once and nothing breaches on arrival). A later import of the same ticket
+/// (`update`) only carries its status over.
+pub(crate) fn sla_events(at: i64, kind: &str, data: &serde_json::Value) -> Vec<SlaEvent> {
+    if kind != "imported" {
+        return sla_event(at, kind, data).into_iter().collect();
+    }
+    let s = |k: &str| data.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let mut out = Vec::new();
+    if !data
+        .get("update")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+    {
+        let Some(policy) = s("policy") else {
+            return out;
+        };
+        out.push(SlaEvent::new(
+            ts(at),
+            SlaEventKind::Created {
+                policy,
+                team: data
+                    .get("team_id")
+                    .and_then(|v| v.as_i64())
+                    .map(|n| n.to_string()),
+            },
+        ));
+        if data.get("answered").and_then(|v| v.as_bool()) == Some(true) {
+            out.push(SlaEvent::new(
+                ts(at),
+                SlaEventKind::AgentPublicReply {
+                    channel: s("channel"),
+                },
+            ));
+        }
+    }
+    if let Some(to) = s("status").as_deref().and_then(sla_status)
+        && to != SlaStatus::New
+    {
+        out.push(SlaEvent::new(ts(at), SlaEventKind::StatusChanged { to }));
+    }
+    out
+}
+
 /// The clocks of a ticket whose log is `existing` plus `new` events written at `now`.
 pub(crate) fn clocks_in(
     book: &PolicyBook,
@@ -101,15 +147,15 @@ pub(crate) fn clocks_in(
 ) -> TicketClocks {
     let mut log: Vec<SlaEvent> = existing
         .iter()
-        .filter_map(|e| {
-            sla_event(
+        .flat_map(|e| {
+            sla_events(
                 e.created_at,
                 &e.kind,
                 &serde_json::from_str(&e.data).unwrap_or_default(),
             )
         })
         .collect();
-    log.extend(new.iter().filter_map(|e| sla_event(now, &e.kind, &e.data)));
+    log.extend(new.iter().flat_map(|e| sla_events(now, &e.kind, &e.data)));
     compute_clocks(book, &log, ts(now))
 }
 

@@ -87,6 +87,8 @@ pub struct TicketForIndex {
     pub status: String,
     pub public_messages: Vec<String>,
     pub internal_notes: Vec<String>,
+    /// Numbers the ticket had in another help desk it was imported from, e.g. `DH-42`.
+    pub references: Vec<String>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -526,10 +528,13 @@ impl Store {
                 e.1.push(body)
             }
         }
+        let ids: Vec<i64> = heads.iter().map(|h| h.0).collect();
+        let mut references = self.ticket_references(&ids).await?;
         Ok(heads
             .into_iter()
             .map(|h| {
                 let (public_messages, internal_notes) = texts.remove(&h.0).unwrap_or_default();
+                let references = references.remove(&h.0).unwrap_or_default();
                 TicketForIndex {
                     id: h.0,
                     version: h.1,
@@ -541,6 +546,7 @@ impl Store {
                     status: h.7,
                     public_messages,
                     internal_notes,
+                    references,
                 }
             })
             .collect())

@@ -16,6 +16,7 @@ mod error;
 mod group;
 mod history;
 mod imap;
+mod import;
 mod inbound_mail;
 mod kb;
 mod mail;
@@ -38,6 +39,10 @@ pub use calls::{CallRow, ContactRow, ListCalls, NewCall};
 pub use chats::{CHAT_CHANNEL, ChatRow, ChatTouch, ListChats};
 pub use error::StoreError;
 pub use imap::{ImapChange, ImapSettingsRow, MailboxImapRow};
+pub use import::{
+    DirectoryIds, ImportAttachmentRow, ImportDirectory, ImportMessageRow, ImportNamedRow,
+    ImportPersonRow, ImportRef, ImportTicketRow, ImportedTicket, UnfinishedRun,
+};
 pub use inbound_mail::{
     BounceRow, MailClaim, MailOutcome, MailboxRow, MessageMailRow, NewInboundMail, NewQuarantine,
     QuarantineRow,
