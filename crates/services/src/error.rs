@@ -109,8 +109,11 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | UserNotFound
         | VersionNotFound
         | WebhookNotFound
-        | WebhookDeliveryNotFound => 404,
+        | WebhookDeliveryNotFound
+        | PracticeCaseNotFound
+        | PracticeRunNotFound => 404,
         AlreadyExists
+        | PracticeFinished
         | AlreadyReplied
         | RubricChanged
         | AlreadyOnTicket

@@ -5,7 +5,9 @@ mod care;
 mod kb;
 mod mail;
 mod people;
+mod practice;
 mod problems;
+mod reports;
 mod reviews;
 mod routing;
 mod session;
@@ -35,6 +37,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(mail::routes())
         .merge(calls::routes())
         .merge(webhooks::routes())
+        .merge(reports::routes())
+        .merge(practice::routes())
 }
 
 /// 200 when the database answers.
