@@ -110,8 +110,11 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | VersionNotFound
         | WebhookNotFound
         | WebhookDeliveryNotFound
-        | ChatNotFound => 404,
+        | ChatNotFound
+        | PracticeCaseNotFound
+        | PracticeRunNotFound => 404,
         AlreadyExists
+        | PracticeFinished
         | AlreadyReplied
         | RubricChanged
         | AlreadyOnTicket

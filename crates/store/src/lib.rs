@@ -22,9 +22,11 @@ mod kb;
 mod mail;
 mod outbound_mail;
 mod people;
+mod practice;
 mod reviews;
 mod routing;
 mod rows;
+mod scorecard;
 mod seed;
 mod service_levels;
 mod surveys;
@@ -55,6 +57,9 @@ pub use kb::{
 pub use mail::{LinkPurpose, MailRow, NewMail, NewSigninLink};
 pub use outbound_mail::{AddressFailureRow, NewTicketMail, NoticeDueRow, ReplyDueRow};
 pub use people::{CustomerHitRow, NewUser, UserPatch};
+pub use practice::{
+    NewPracticeCase, PracticeCaseRow, PracticeMessageRow, PracticeReplyRow, PracticeRunRow,
+};
 pub use reviews::{
     CandidateRow, NewReview, NewReviewComment, ReviewCommentRow, ReviewFilter, ReviewRow,
     ReviewScoreRow, RubricRow, ScanEventRow, StaffFlagRow,
@@ -64,6 +69,7 @@ pub use routing::{
     PresenceHistoryRow, PresenceRow, PresenceWrite, RoutingPolicyRow, StaffRoutingRow, WaitingRow,
 };
 pub use rows::*;
+pub use scorecard::{ScorecardRatingRow, ScorecardReviewRow, ScorecardScope, ScorecardTicketRow};
 pub use seed::{SeedCustomer, SeedDiagnosis, SeedEvent, SeedIds, SeedMessage, SeedTicket};
 pub use service_levels::{NewNotification, NotificationRow, TrendEventRow};
 pub use tickets::{

@@ -28,8 +28,10 @@ mod password;
 mod phone;
 mod policies;
 mod portal;
+mod practice;
 mod presence;
 mod reviews;
+mod scorecard;
 mod session;
 mod supervisor;
 mod survey;
@@ -178,6 +180,18 @@ pub fn router(services: Services) -> Router {
             "/admin/calendars/{name}/holidays",
             post(calendars::import_holidays),
         )
+        .route("/supervisor/scorecard", get(scorecard::supervisor))
+        .route(
+            "/supervisor/scorecard/tickets",
+            get(scorecard::supervisor_tickets),
+        )
+        .route("/agent/scorecard", get(scorecard::agent))
+        .route("/agent/scorecard/tickets", get(scorecard::agent_tickets))
+        .route("/agent/practice", get(practice::overview))
+        .route("/agent/practice/cases", post(practice::pick))
+        .route("/agent/practice/runs", post(practice::start))
+        .route("/agent/practice/runs/{id}", get(practice::run))
+        .route("/agent/practice/runs/{id}/reply", post(practice::reply))
         .route("/assets/{file}", get(assets::serve))
         .route("/chat/{file}", get(assets::chat_widget))
         .route("/agent/chats", get(chats::page))

@@ -76,7 +76,7 @@ impl Chart {
     /// `bars`: per period, its label, the value of each series and the figure printed
     /// above the bar. `max`: the top of the scale (the tallest bar when `None`).
     #[allow(clippy::too_many_arguments)]
-    fn stacked(
+    pub(crate) fn stacked(
         id: &'static str,
         title: &str,
         summary: String,

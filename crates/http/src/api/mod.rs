@@ -6,7 +6,9 @@ mod chats;
 mod kb;
 mod mail;
 mod people;
+mod practice;
 mod problems;
+mod reports;
 mod reviews;
 mod routing;
 mod session;
@@ -37,6 +39,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(calls::routes())
         .merge(webhooks::routes())
         .merge(chats::routes())
+        .merge(reports::routes())
+        .merge(practice::routes())
 }
 
 /// 200 when the database answers.
