@@ -273,7 +273,7 @@ fn main() {
     // a false one.
     let help = dir.join("../kb/gnome/gnome_help_C.jsonl");
     if let Ok(text) = std::fs::read_to_string(&help) {
-        let sentences = common::help_sentences(&text);
+        let sentences = heard_language::training::help_sentences(&text);
         let tone = scorer_with(Task::Tone, tone_model.clone());
         let frustration = scorer_with(Task::Frustration, frustration_model.clone());
         let share = |n: usize| 100.0 * n as f64 / sentences.len().max(1) as f64;

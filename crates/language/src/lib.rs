@@ -140,6 +140,27 @@ pub mod training {
             .collect()
     }
 
+    /// The sentences of help articles (JSON lines with a `text` field, as the sample GNOME
+    /// help is stored) with 6 to 40 words: neutral, instructive text on which every flag is
+    /// a false one (`evaluate` and `tests/ordinary_text.rs`).
+    pub fn help_sentences(jsonl: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for line in jsonl.lines().filter(|l| !l.trim().is_empty()) {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let body = v["text"].as_str().unwrap_or_default();
+            for s in body.split_inclusive(['.', '?', '\n']) {
+                let s = s.trim();
+                let words = s.split_whitespace().count();
+                if (6..=40).contains(&words) && s.ends_with(['.', '?']) {
+                    out.push(s.to_string());
+                }
+            }
+        }
+        out
+    }
+
     /// The shipped (tone, frustration) models.
     pub fn shipped_models() -> (LinearModel, LinearModel) {
         let lex = &*crate::lexicon::EN;

@@ -78,19 +78,7 @@ fn help_sentences() -> Vec<String> {
             path.display()
         )
     });
-    let mut out = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
-        let body = v["text"].as_str().unwrap_or_default();
-        for s in body.split_inclusive(['.', '?', '\n']) {
-            let s = s.trim();
-            let words = s.split_whitespace().count();
-            if (6..=40).contains(&words) && s.ends_with(['.', '?']) {
-                out.push(s.to_string());
-            }
-        }
-    }
-    out
+    heard_language::training::help_sentences(&text)
 }
 
 #[test]

@@ -369,23 +369,3 @@ pub fn support_heldout() -> Result<(Labeled, Labeled), String> {
     }
     Ok((tone, frustration))
 }
-
-/// The sentences of the sample help articles (JSON lines with a `text` field) with 6 to 40
-/// words: neutral, instructive text (`tests/ordinary_text.rs` reads them the same way).
-pub fn help_sentences(jsonl: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in jsonl.lines().filter(|l| !l.trim().is_empty()) {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        let body = v["text"].as_str().unwrap_or_default();
-        for s in body.split_inclusive(['.', '?', '\n']) {
-            let s = s.trim();
-            let words = s.split_whitespace().count();
-            if (6..=40).contains(&words) && s.ends_with(['.', '?']) {
-                out.push(s.to_string());
-            }
-        }
-    }
-    out
-}
