@@ -156,7 +156,7 @@ fn names_in(text: &str) -> Vec<(String, bool)> {
             for (k, w) in words[1..]
                 .iter()
                 .take(2)
-                .take_while(|w| capitalised(*w))
+                .take_while(|w| capitalised(w))
                 .enumerate()
             {
                 if !matches!(w.to_lowercase().as_str(), "you" | "team" | "there" | "all") {
@@ -181,7 +181,7 @@ fn names_in(text: &str) -> Vec<(String, bool)> {
                 .iter()
                 .skip(intro)
                 .take(2)
-                .take_while(|w| capitalised(*w))
+                .take_while(|w| capitalised(w))
                 .enumerate()
             {
                 out.push((w.to_string(), n > 0));

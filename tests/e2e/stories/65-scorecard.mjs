@@ -24,7 +24,7 @@ export default async function scorecard({ browser, base, errors }) {
   });
 
   await step("the supervisor looks per day and opens the tickets behind a figure", async () => {
-    await supervisor.getByLabel("Per").selectOption("day");
+    await supervisor.getByLabel("Per", { exact: true }).selectOption("day");
     await supervisor.getByRole("button", { name: "Show" }).click();
     await supervisor.waitForURL(/period=day/);
     const row = supervisor.locator("#scorecard-table tbody tr", { hasText: "First response within target" });
