@@ -59,6 +59,15 @@ async fn source_exec(db: &Path, sql: &str) {
     sqlx::query(sql).execute(&mut c).await.unwrap();
 }
 
+/// A new user with `role` on the desk, and an API token for them.
+fn user_token(app: &TestApp, email: &str, role: &str) -> String {
+    let (ok, _, err) = app.cli(&[
+        "user", "create", "--email", email, "--name", "Someone", "--role", role,
+    ]);
+    assert!(ok, "{err}");
+    token(app, email)
+}
+
 fn token(app: &TestApp, email: &str) -> String {
     let (ok, out, err) = app.cli(&["token", "create", "--email", email]);
     assert!(ok, "{err}");
@@ -95,29 +104,8 @@ async fn a_django_helpdesk_desk_comes_over_whole_and_only_once() {
 
     // Someone on the desk already, with the address of one of the source's staff; and a
     // webhook subscribed to everything before the import.
-    let (ok, _, err) = app.cli(&[
-        "user",
-        "create",
-        "--email",
-        "admin@heard.example",
-        "--name",
-        "Ada Admin",
-        "--role",
-        "admin",
-    ]);
-    assert!(ok, "{err}");
-    let (ok, _, err) = app.cli(&[
-        "user",
-        "create",
-        "--email",
-        "sam@desk.example",
-        "--name",
-        "Sam S.",
-        "--role",
-        "agent",
-    ]);
-    assert!(ok, "{err}");
-    let admin = token(&app, "admin@heard.example");
+    let admin = user_token(&app, "admin@heard.example", "admin");
+    user_token(&app, "sam@desk.example", "agent");
     let (s, hook) = app
         .post(
             "/api/v1/webhooks",
@@ -382,18 +370,7 @@ async fn a_csv_file_comes_over_with_its_notes_and_says_what_it_left_out() {
     assert_eq!(r["internal_notes"], 1, "{r}");
     assert_eq!(r["created"]["organization"], 1, "{r}");
 
-    let (ok, _, err) = app.cli(&[
-        "user",
-        "create",
-        "--email",
-        "sup@heard.example",
-        "--name",
-        "Sup",
-        "--role",
-        "supervisor",
-    ]);
-    assert!(ok, "{err}");
-    let sup = token(&app, "sup@heard.example");
+    let sup = user_token(&app, "sup@heard.example", "supervisor");
     let t = by_reference(&app, &sup, "CSV-1001").await;
     assert_eq!(t["subject"], "VPN drops every few minutes", "{t}");
     assert_eq!(t["status"], "resolved");
@@ -459,18 +436,7 @@ async fn a_zendesk_export_comes_over_with_private_comments_and_attachments() {
     assert_eq!(r["created"]["organization"], 1, "{r}");
     assert_eq!(r["created"]["team"], 2, "{r}");
 
-    let (ok, _, err) = app.cli(&[
-        "user",
-        "create",
-        "--email",
-        "sup@heard.example",
-        "--name",
-        "Sup",
-        "--role",
-        "supervisor",
-    ]);
-    assert!(ok, "{err}");
-    let sup = token(&app, "sup@heard.example");
+    let sup = user_token(&app, "sup@heard.example", "supervisor");
     let t = by_reference(&app, &sup, "ZD-4101").await;
     assert_eq!(t["subject"], "Export to CSV stops halfway", "{t}");
     assert_eq!(

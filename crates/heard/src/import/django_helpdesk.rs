@@ -107,6 +107,17 @@ type TicketRow = (
     Option<i64>,
 );
 
+type FollowUpRow = (
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
+type UserRow = (i64, String, String, String, String, i64, i64);
+
 pub async fn import(
     services: &Services,
     from: &str,
@@ -114,9 +125,9 @@ pub async fn import(
     progress: &mut Progress,
 ) -> anyhow::Result<ImportReport> {
     let db = Db::open(from).await?;
-    let users: Vec<(i64, String, String, String, String, i64, i64)> = fetch!(
+    let users: Vec<UserRow> = fetch!(
         &db,
-        (i64, String, String, String, String, i64, i64),
+        UserRow,
         &format!(
             "SELECT CAST(id AS BIGINT), username, email, first_name, last_name, {}, {}
              FROM auth_user ORDER BY id",
@@ -189,25 +200,9 @@ pub async fn import(
         after = last.0;
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let list = in_list(&ids);
-        let followups: Vec<(
-            i64,
-            i64,
-            String,
-            Option<String>,
-            Option<String>,
-            i64,
-            Option<i64>,
-        )> = fetch!(
+        let followups: Vec<FollowUpRow> = fetch!(
             &db,
-            (
-                i64,
-                i64,
-                String,
-                Option<String>,
-                Option<String>,
-                i64,
-                Option<i64>
-            ),
+            FollowUpRow,
             &format!(
                 "SELECT CAST(id AS BIGINT), CAST(ticket_id AS BIGINT), {}, title, comment, {},
                         CAST(user_id AS BIGINT)
