@@ -8,6 +8,7 @@ pub mod calls;
 pub mod care;
 pub mod categories;
 mod clock;
+pub mod customer_mail;
 pub mod desk;
 pub mod diagnosis;
 mod error;
@@ -41,7 +42,6 @@ pub mod viewers;
 pub mod views;
 pub mod webhook_delivery;
 pub mod webhooks;
-pub mod customer_mail;
 
 pub use clock::Clock;
 pub use error::{ServiceError, status_of};
