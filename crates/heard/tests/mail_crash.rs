@@ -21,7 +21,13 @@ const DESK: &str = "help@desk.test";
 /// process and the SMTP port.
 fn serve(app: &TestApp, outgoing: &SmtpServer) -> (Child, u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_heard"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--smtp-listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--smtp-listen",
+            "127.0.0.1:0",
+        ])
         .args(["--smtp-url", &outgoing.url(), "--mail-from", DESK])
         .env("HEARD_DATABASE_URL", &app.database_url)
         .env("HEARD_DATA_DIR", app.data_dir.path())
@@ -166,7 +172,10 @@ async fn a_server_killed_while_mail_streams_in_keeps_every_mail_it_answered_250_
         .await;
         for key in &busy {
             let answer = send(port, key).await;
-            assert!(answer.is_ok(), "{key} after its claim went stale: {answer:?}");
+            assert!(
+                answer.is_ok(),
+                "{key} after its claim went stale: {answer:?}"
+            );
         }
     }
     // A sender that lost a 250 on the way sends that mail again: still once.

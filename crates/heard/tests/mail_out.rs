@@ -26,12 +26,7 @@ async fn desk(clock: Clock) -> (World, u16, SmtpServer) {
     let mailer = heard_mail::Mailer::new(&capture.url(), &format!("Help Desk <{DESK}>")).unwrap();
     let app = TestApp::spawn_configured(clock, |s, base| s.with_mail(mailer, base)).await;
     let w = World::on(app).await;
-    tokio::spawn(
-        w.app
-            .services
-            .clone()
-            .mail_loop(Duration::from_millis(50)),
-    );
+    tokio::spawn(w.app.services.clone().mail_loop(Duration::from_millis(50)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(serve_smtp(
@@ -183,9 +178,19 @@ async fn a_reply_is_copied_to_the_people_on_the_ticket_and_a_note_to_nobody() {
     );
     assert_eq!(header(&reply, "To").as_deref(), Some("dana@example.org"));
     let cc = header(&reply, "Cc").unwrap();
-    assert!(cc.contains("sam@example.org") && cc.contains("pat@example.org"), "{cc}");
-    assert_eq!(header(&reply, "In-Reply-To").as_deref(), Some("<s2@example.org>"));
-    assert!(header(&reply, "References").unwrap().starts_with("<s1@example.org>"));
+    assert!(
+        cc.contains("sam@example.org") && cc.contains("pat@example.org"),
+        "{cc}"
+    );
+    assert_eq!(
+        header(&reply, "In-Reply-To").as_deref(),
+        Some("<s2@example.org>")
+    );
+    assert!(
+        header(&reply, "References")
+            .unwrap()
+            .starts_with("<s1@example.org>")
+    );
     assert!(text(&reply).contains("clean the rollers <gently>"));
     let body = html(&reply);
     assert!(!body.contains("<script"), "{body}");
@@ -200,7 +205,10 @@ async fn resolved_merged_and_promised_each_reach_the_customer_once_in_the_thread
     let start = 1_796_720_400_000; // Tuesday 2026-12-08 09:00 UTC
     let clock = Clock::fixed(start);
     let (w, port, capture) = desk(clock.clone()).await;
-    for (id, subject) in [("<p1@example.org>", "Payroll export fails"), ("<p2@example.org>", "Payroll export again")] {
+    for (id, subject) in [
+        ("<p1@example.org>", "Payroll export fails"),
+        ("<p2@example.org>", "Payroll export again"),
+    ] {
         send(
             port,
             "dana@example.org",
@@ -220,7 +228,10 @@ async fn resolved_merged_and_promised_each_reach_the_customer_once_in_the_thread
     let b = ticket_of(&w, "Payroll export again").await;
     // One acknowledgement an hour per sender: the first mail's.
     let ack = exactly(&capture, 1).await[0].clone();
-    assert_eq!(header(&ack, "In-Reply-To").as_deref(), Some("<p1@example.org>"));
+    assert_eq!(
+        header(&ack, "In-Reply-To").as_deref(),
+        Some("<p1@example.org>")
+    );
     let reply_to_a = header(&ack, "Reply-To").unwrap();
     // A ticket that did not come by mail is never mailed about.
     let (_, web) = w
@@ -249,14 +260,26 @@ async fn resolved_merged_and_promised_each_reach_the_customer_once_in_the_thread
         header(&promised, "Subject").unwrap(),
         format!("Re: [#{a}] Payroll export fails")
     );
-    assert_eq!(header(&promised, "In-Reply-To").as_deref(), Some("<p1@example.org>"));
-    assert!(header(&promised, "References").unwrap().contains("<p1@example.org>"));
-    assert_eq!(header(&promised, "Auto-Submitted").as_deref(), Some("auto-generated"));
+    assert_eq!(
+        header(&promised, "In-Reply-To").as_deref(),
+        Some("<p1@example.org>")
+    );
+    assert!(
+        header(&promised, "References")
+            .unwrap()
+            .contains("<p1@example.org>")
+    );
+    assert_eq!(
+        header(&promised, "Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
     assert_eq!(header(&promised, "Reply-To").unwrap(), reply_to_a);
     let said = text(&promised);
     assert!(said.contains("Hello Dana Field,"), "{said}");
     assert!(
-        said.contains(&format!("update you on your request #{a} by Tuesday 8 December 2026, 15:00 UTC")),
+        said.contains(&format!(
+            "update you on your request #{a} by Tuesday 8 December 2026, 15:00 UTC"
+        )),
         "{said}"
     );
     assert!(said.contains("after the <vendor> calls back"), "{said}");
@@ -278,7 +301,10 @@ async fn resolved_merged_and_promised_each_reach_the_customer_once_in_the_thread
         again.contains("We said we would update you by Tuesday 8 December 2026, 15:00 UTC"),
         "{again}"
     );
-    assert!(again.contains("by Wednesday 9 December 2026, 10:00 UTC"), "{again}");
+    assert!(
+        again.contains("by Wednesday 9 December 2026, 10:00 UTC"),
+        "{again}"
+    );
 
     // B merged into A: B's thread is told where the conversation continues.
     let (st, v) = w
@@ -291,7 +317,10 @@ async fn resolved_merged_and_promised_each_reach_the_customer_once_in_the_thread
         .await;
     assert!(st.is_success(), "{v}");
     let merged = exactly(&capture, 4).await[3].clone();
-    assert_eq!(header(&merged, "In-Reply-To").as_deref(), Some("<p2@example.org>"));
+    assert_eq!(
+        header(&merged, "In-Reply-To").as_deref(),
+        Some("<p2@example.org>")
+    );
     assert_eq!(
         header(&merged, "Reply-To").unwrap(),
         reply_to_a,
@@ -299,7 +328,9 @@ async fn resolved_merged_and_promised_each_reach_the_customer_once_in_the_thread
     );
     let said = text(&merged);
     assert!(
-        said.contains(&format!("request #{b} is now handled together with your request #{a} «Payroll export fails»")),
+        said.contains(&format!(
+            "request #{b} is now handled together with your request #{a} «Payroll export fails»"
+        )),
         "{said}"
     );
 
@@ -318,7 +349,10 @@ async fn resolved_merged_and_promised_each_reach_the_customer_once_in_the_thread
     let resolved = exactly(&capture, 5).await[4].clone();
     assert_eq!(resolved.to, ["dana@example.org"]);
     let said = text(&resolved);
-    assert!(said.contains(&format!("resolved your request #{a}")), "{said}");
+    assert!(
+        said.contains(&format!("resolved your request #{a}")),
+        "{said}"
+    );
     let survey = format!("{}/requests/{a}#rate-h", w.app.base);
     assert!(said.contains(&survey), "{said}");
     assert!(html(&resolved).contains(&format!("<a href=\"{survey}\">")));
@@ -368,7 +402,10 @@ async fn a_hard_bounce_stops_mail_to_the_address_and_staff_see_why() {
     let dsn = |to: &str, status: &str, why: &str| {
         mail(
             &[
-                ("From", "Mail Delivery System <MAILER-DAEMON@mx.example.org>"),
+                (
+                    "From",
+                    "Mail Delivery System <MAILER-DAEMON@mx.example.org>",
+                ),
                 ("To", DESK),
                 ("Subject", "Undelivered Mail Returned to Sender"),
                 ("MIME-Version", "1.0"),
@@ -396,28 +433,50 @@ async fn a_hard_bounce_stops_mail_to_the_address_and_staff_see_why() {
     // Staff see the failures; customers may not.
     let (st, v) = w
         .app
-        .get(&format!("/api/v1/tickets/{id}/mail/delivery"), &w.supervisor.token)
+        .get(
+            &format!("/api/v1/tickets/{id}/mail/delivery"),
+            &w.supervisor.token,
+        )
         .await;
     assert_eq!(st, 200, "{v}");
-    let by = |a: &str| v.as_array().unwrap().iter().find(|d| d["address"] == a).cloned().unwrap();
+    let by = |a: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["address"] == a)
+            .cloned()
+            .unwrap()
+    };
     assert_eq!(by("carol@example.org")["stopped"], true, "{v}");
-    assert_eq!(by("carol@example.org")["diagnostic"], "550 5.1.1 User unknown");
+    assert_eq!(
+        by("carol@example.org")["diagnostic"],
+        "550 5.1.1 User unknown"
+    );
     assert_eq!(by("sam@example.org")["stopped"], false, "{v}");
-    let (st, v) = w.app.get("/api/v1/mail/bounces?limit=1", &w.agent_a.token).await;
+    let (st, v) = w
+        .app
+        .get("/api/v1/mail/bounces?limit=1", &w.agent_a.token)
+        .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["items"][0]["address"], "sam@example.org");
     assert_eq!(v["items"][0]["permanent"], false);
     let after = v["next_after"].as_i64().unwrap();
     let (_, v) = w
         .app
-        .get(&format!("/api/v1/mail/bounces?after={after}"), &w.agent_a.token)
+        .get(
+            &format!("/api/v1/mail/bounces?after={after}"),
+            &w.agent_a.token,
+        )
         .await;
     assert_eq!(v["items"][0]["address"], "carol@example.org");
     assert_eq!(v["items"][0]["permanent"], true);
     assert_eq!(v["next_after"], Value::Null);
     let (_, v) = w
         .app
-        .get("/api/v1/mail/bounces?address=Carol@Example.org", &w.agent_a.token)
+        .get(
+            "/api/v1/mail/bounces?address=Carol@Example.org",
+            &w.agent_a.token,
+        )
         .await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
     let (st, _) = w.app.get("/api/v1/mail/bounces", &w.c1.token).await;
@@ -430,7 +489,10 @@ async fn a_hard_bounce_stops_mail_to_the_address_and_staff_see_why() {
     let agent = browser(&w.app, &w.supervisor).await;
     let (st, page) = agent.page(&format!("/agent/tickets/{id}")).await;
     assert_eq!(st, 200);
-    assert!(page.contains("Mail to <strong>carol@example.org</strong> bounced on"), "{page}");
+    assert!(
+        page.contains("Mail to <strong>carol@example.org</strong> bounced on"),
+        "{page}"
+    );
     assert!(page.contains("550 5.1.1 User unknown"), "{page}");
     assert!(page.contains("not mailed any more"), "{page}");
 

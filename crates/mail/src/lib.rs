@@ -209,7 +209,10 @@ mod tests {
         assert_eq!(raw.matches("Message-ID:").count(), 1, "{raw}");
         assert!(raw.contains("In-Reply-To: <c1@example.org>"), "{raw}");
         assert!(raw.contains("Auto-Submitted: auto-replied"), "{raw}");
-        assert!(raw.contains("Cc: bo@example.org, Cy <cy@example.org>"), "{raw}");
+        assert!(
+            raw.contains("Cc: bo@example.org, Cy <cy@example.org>"),
+            "{raw}"
+        );
         let envelope = m.message(&mail).unwrap().envelope().clone();
         assert_eq!(envelope.to().len(), 3, "{envelope:?}");
         assert!(matches!(

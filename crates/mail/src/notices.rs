@@ -266,7 +266,9 @@ mod tests {
         for n in &notices {
             let m = compose(&ENGLISH, &ABOUT, n);
             assert_eq!(m.subject, "Re: [#7] VPN <drops>", "{n:?}");
-            for bad in ["<script", "onclick", "<drops>", "<img", "<call>", "<b>", "<i>", "<this>"] {
+            for bad in [
+                "<script", "onclick", "<drops>", "<img", "<call>", "<b>", "<i>", "<this>",
+            ] {
                 assert!(!m.html.contains(bad), "{bad} in {n:?}: {}", m.html);
             }
             assert!(m.html.starts_with("<!doctype html>"), "{n:?}");
@@ -281,14 +283,22 @@ mod tests {
                 Notice::Resolved {
                     survey_url: "https://desk.test/requests/7",
                 },
-                &["Hello Ada <b>,", "resolved your request #7", "https://desk.test/requests/7", "opens again"],
+                &[
+                    "Hello Ada <b>,",
+                    "resolved your request #7",
+                    "https://desk.test/requests/7",
+                    "opens again",
+                ],
             ),
             (
                 Notice::Merged {
                     into_id: 9,
                     into_subject: "Laptop",
                 },
-                &["#7 is now handled together with your request #9 «Laptop»", "reach request #9"],
+                &[
+                    "#7 is now handled together with your request #9 «Laptop»",
+                    "reach request #9",
+                ],
             ),
             (
                 Notice::Promised {
@@ -296,7 +306,11 @@ mod tests {
                     note: Some("after the vendor calls"),
                     lapsed: None,
                 },
-                &["update you on your request #7 by Tuesday 15:00", "after the vendor calls", "(#7)"],
+                &[
+                    "update you on your request #7 by Tuesday 15:00",
+                    "after the vendor calls",
+                    "(#7)",
+                ],
             ),
             (
                 Notice::Promised {
@@ -304,7 +318,11 @@ mod tests {
                     note: None,
                     lapsed: Some("Monday 12:00"),
                 },
-                &["We said we would update you by Monday 12:00", "we are sorry", "by Tuesday 15:00"],
+                &[
+                    "We said we would update you by Monday 12:00",
+                    "we are sorry",
+                    "by Tuesday 15:00",
+                ],
             ),
             (
                 Notice::Reply {
@@ -318,7 +336,11 @@ mod tests {
         for (notice, says) in table {
             let m = compose(&ENGLISH, &ABOUT, &notice);
             for s in says {
-                assert!(m.text.contains(s), "{s:?} missing from {notice:?}: {}", m.text);
+                assert!(
+                    m.text.contains(s),
+                    "{s:?} missing from {notice:?}: {}",
+                    m.text
+                );
             }
         }
         let resolved = compose(
@@ -344,6 +366,10 @@ mod tests {
                 author: "Bo",
             },
         );
-        assert!(reply.html.contains("<p>a &lt;b&gt;</p><p>c</p>"), "{}", reply.html);
+        assert!(
+            reply.html.contains("<p>a &lt;b&gt;</p><p>c</p>"),
+            "{}",
+            reply.html
+        );
     }
 }

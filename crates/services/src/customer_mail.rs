@@ -71,7 +71,10 @@ fn customer_time(ms: i64, zone: Option<&str>) -> String {
         .and_then(|z| jiff::tz::TimeZone::get(z).ok())
         .unwrap_or(jiff::tz::TimeZone::UTC);
     match jiff::Timestamp::from_millisecond(ms) {
-        Ok(t) => t.to_zoned_datetime(tz).strftime("%A %-d %B %Y, %H:%M %Z").to_string(),
+        Ok(t) => t
+            .to_zoned_datetime(tz)
+            .strftime("%A %-d %B %Y, %H:%M %Z")
+            .to_string(),
         Err(_) => rfc3339(ms),
     }
 }
@@ -142,10 +145,9 @@ impl Services {
                     .collect();
                 // A promise already broken when this one was made: say sorry for it.
                 let before = self.clocks_for(&events, &[], n.created_at).await?;
-                lapsed = before
-                    .promise
-                    .filter(|p| p.broken)
-                    .map(|p| customer_time(p.due_at.as_millisecond(), n.requester_time_zone.as_deref()));
+                lapsed = before.promise.filter(|p| p.broken).map(|p| {
+                    customer_time(p.due_at.as_millisecond(), n.requester_time_zone.as_deref())
+                });
                 due = customer_time(
                     data["due_at_ms"].as_i64().unwrap_or(n.created_at),
                     n.requester_time_zone.as_deref(),
@@ -217,7 +219,10 @@ impl Services {
         let limit = crate::page_limit(q.limit)?;
         let rows = match &q.address {
             Some(a) => {
-                let mut rows = self.store.bounces_of(&a.trim().to_lowercase(), 1000).await?;
+                let mut rows = self
+                    .store
+                    .bounces_of(&a.trim().to_lowercase(), 1000)
+                    .await?;
                 rows.retain(|b| q.after.is_none_or(|after| b.id < after));
                 rows.truncate(limit as usize + 1);
                 rows
@@ -238,7 +243,11 @@ impl Services {
             })
             .collect();
         Ok(Page {
-            next_after: if more { items.last().map(|b| b.id) } else { None },
+            next_after: if more {
+                items.last().map(|b| b.id)
+            } else {
+                None
+            },
             items,
             next_cursor: None,
         })
@@ -282,7 +291,10 @@ mod tests {
     fn times_are_written_in_the_customers_zone() {
         // 2026-12-08T14:00:00Z
         let ms = 1_796_738_400_000;
-        assert_eq!(customer_time(ms, None), "Tuesday 8 December 2026, 14:00 UTC");
+        assert_eq!(
+            customer_time(ms, None),
+            "Tuesday 8 December 2026, 14:00 UTC"
+        );
         assert_eq!(
             customer_time(ms, Some("Europe/Paris")),
             "Tuesday 8 December 2026, 15:00 CET"

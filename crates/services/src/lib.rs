@@ -10,6 +10,7 @@ pub mod categories;
 pub mod chat_live;
 pub mod chats;
 mod clock;
+pub mod customer_mail;
 pub mod desk;
 pub mod diagnosis;
 mod error;
@@ -46,7 +47,6 @@ pub mod viewers;
 pub mod views;
 pub mod webhook_delivery;
 pub mod webhooks;
-pub mod customer_mail;
 
 pub use clock::Clock;
 pub use error::{ServiceError, status_of};

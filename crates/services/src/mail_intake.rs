@@ -502,10 +502,11 @@ impl Services {
                 continue;
             }
             let sha256 = crate::auth::sha256_hex(&a.bytes);
-            if kept
-                .iter()
-                .any(|(name, sha)| *sha == sha256 && heard_domain::attachment::attachment_name(&a.file_name).is_ok_and(|n| n == *name))
-            {
+            if kept.iter().any(|(name, sha)| {
+                *sha == sha256
+                    && heard_domain::attachment::attachment_name(&a.file_name)
+                        .is_ok_and(|n| n == *name)
+            }) {
                 continue;
             }
             if let Err(e) = self

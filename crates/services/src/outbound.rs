@@ -6,12 +6,12 @@
 //! other stop after one round.
 
 use crate::auth::new_secret;
-use crate::mail_intake::address_of;
 use crate::customer_mail::NOT_SENT_BOUNCED;
+use crate::mail_intake::address_of;
 use crate::{Result, Services};
 use heard_mail::inbound::InboundMail;
-use heard_mail::notices::{About, ENGLISH, Notice, compose};
 use heard_mail::intake::may_answer_automatically;
+use heard_mail::notices::{About, ENGLISH, Notice, compose};
 use heard_store::{NewMail, NewTicketMail, ReplyDueRow};
 
 /// Acknowledgements to one address within this window…

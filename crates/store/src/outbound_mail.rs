@@ -186,10 +186,12 @@ impl Store {
     /// The reply token of a ticket that has one (it came by mail).
     pub async fn reply_token_of(&self, ticket_id: i64) -> Result<Option<String>> {
         Ok(with_reader!(self, |db| {
-            sqlx::query_scalar::<_, String>("SELECT reply_token FROM ticket_mail WHERE ticket_id = $1")
-                .bind(ticket_id)
-                .fetch_optional(db)
-                .await?
+            sqlx::query_scalar::<_, String>(
+                "SELECT reply_token FROM ticket_mail WHERE ticket_id = $1",
+            )
+            .bind(ticket_id)
+            .fetch_optional(db)
+            .await?
         }))
     }
 
