@@ -17,6 +17,7 @@ pub mod phone;
 pub mod presence;
 pub mod review;
 pub mod routing;
+pub mod sso;
 pub mod survey;
 pub mod throttle;
 pub mod ticket;

@@ -33,6 +33,7 @@ pub mod seed;
 pub mod service_levels;
 pub mod signup;
 mod snapshot;
+pub mod sso;
 pub mod survey;
 pub mod telemetry;
 pub mod tickets;
@@ -70,6 +71,8 @@ pub struct Services {
     webhook_sender: webhook_delivery::WebhookSender,
     /// Request counters and cached gauges for `/metrics`.
     telemetry: telemetry::SharedTelemetry,
+    /// The OpenID Connect provider people may sign in with, when configured.
+    oidc: Option<sso::Oidc>,
 }
 
 impl Services {
@@ -85,6 +88,7 @@ impl Services {
             form_secret: Default::default(),
             webhook_sender: Default::default(),
             telemetry: Default::default(),
+            oidc: None,
         }
     }
 

@@ -25,6 +25,7 @@ mod routing;
 mod rows;
 mod seed;
 mod service_levels;
+mod sso;
 mod surveys;
 pub mod telemetry;
 mod tickets;
@@ -59,6 +60,7 @@ pub use routing::{
 pub use rows::*;
 pub use seed::{SeedCustomer, SeedDiagnosis, SeedEvent, SeedIds, SeedMessage, SeedTicket};
 pub use service_levels::{NewNotification, NotificationRow, TrendEventRow};
+pub use sso::SsoAttemptRow;
 pub use tickets::{
     Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewSurvey, NewTicket,
     TicketMerge, TicketState, TicketWrite,

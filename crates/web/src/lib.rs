@@ -30,6 +30,7 @@ mod portal;
 mod presence;
 mod reviews;
 mod session;
+mod sso;
 mod supervisor;
 mod survey;
 mod webhooks;
@@ -177,6 +178,8 @@ pub fn router(services: Services) -> Router {
             "/admin/calendars/{name}/holidays",
             post(calendars::import_holidays),
         )
+        .route("/signin/sso", get(sso::begin))
+        .route("/signin/sso/callback", get(sso::callback))
         .route("/assets/{file}", get(assets::serve))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
