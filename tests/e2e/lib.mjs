@@ -90,11 +90,12 @@ export function plainText(raw) {
   throw new Error("no text/plain part in the mail:\n" + raw);
 }
 
-export function startServer(bin, dataDir, smtpPort) {
+export function startServer(bin, dataDir, smtpPort, extra = {}) {
   return new Promise((resolveStart, reject) => {
     const args = [
-      "serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", dataDir,
+      "serve", "--demo", "--listen", extra.listen || "127.0.0.1:0", "--data-dir", dataDir,
       "--smtp-url", `smtp://127.0.0.1:${smtpPort}`, "--mail-from", "Help Desk <help@heard.demo>",
+      ...(extra.args || []),
     ];
     const child = spawn(bin, args, {
       stdio: ["ignore", "pipe", "pipe"],
@@ -285,4 +286,61 @@ export async function signIn(page, base, email) {
   await page.getByLabel("Password").fill("heard-demo-2026");
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForLoadState("load");
+}
+
+/** A free loopback port, for a server whose address another must know before it starts. */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = net.createServer();
+    s.on("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** The people the desk's OpenID provider knows (login name → claims), for 95-sso. */
+export const oidcAccounts = {
+  hana: { email: "hana@heard.demo", email_verified: true, name: "Hana", groups: ["desk"] },
+  tom: { email: "tom@heard.demo", email_verified: false, name: "Tom", groups: ["desk"] },
+};
+
+/**
+ * The OpenID Connect provider of tests/oidc (the `oidc-provider` package, its own login
+ * and consent pages) on a loopback port, knowing heard at `heardBase` as its client.
+ */
+export function startOidcProvider(heardBase) {
+  const config = {
+    client_id: "heard-e2e",
+    client_secret: "e2e client secret",
+    redirect_uris: [`${heardBase}/signin/sso/callback`],
+    accounts: oidcAccounts,
+  };
+  return new Promise((ok, fail) => {
+    const child = spawn("node", [join(root, "tests", "oidc", "provider.mjs"), JSON.stringify(config)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const timer = setTimeout(() => fail(new Error("the OpenID provider did not start within 30 s:\n" + out)), 30_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/oidc provider listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        ok({
+          child,
+          issuer: m[1],
+          args: [
+            "--oidc-issuer", m[1], "--oidc-client-id", config.client_id,
+            "--oidc-client-secret", config.client_secret, "--oidc-name", "Heard ID",
+            "--oidc-scopes", "openid email profile groups",
+            "--oidc-role-claim", "groups", "--oidc-role-map", "desk=agent,leads=supervisor",
+          ],
+        });
+      }
+    });
+    child.stderr.on("data", (d) => { if (process.env.E2E_VERBOSE) process.stderr.write(d); });
+    child.on("exit", (code) => { clearTimeout(timer); fail(new Error(`the OpenID provider exited (${code}):\n${out}`)); });
+  });
 }

@@ -32,6 +32,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { expect, heardBinary, passedSteps, startServer, startSmtp, step, timings } from "./lib.mjs";
+import { freePort, startOidcProvider } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -40,7 +41,13 @@ async function main() {
   expect(existsSync(bin), `no heard binary at ${bin}; build it with cargo build -p heard`);
   const dataDir = mkdtempSync(join(tmpdir(), "heard-e2e-"));
   const smtp = await startSmtp();
-  const { child, url: base } = await startServer(bin, dataDir, smtp.port);
+  // The desk signs staff in with an OpenID provider, which must know heard's address first.
+  const heardPort = await freePort();
+  const oidc = await startOidcProvider(`http://127.0.0.1:${heardPort}`);
+  const { child, url: base } = await startServer(bin, dataDir, smtp.port, {
+    listen: `127.0.0.1:${heardPort}`,
+    args: oidc.args,
+  });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
@@ -59,7 +66,7 @@ async function main() {
       if (only && !file.includes(only)) continue;
       console.log(`-- ${file}`);
       const story = (await import(pathToFileURL(join(here, "stories", file)).href)).default;
-      await story({ browser, base, smtp, errors, dataDir });
+      await story({ browser, base, smtp, errors, dataDir, oidc });
     }
 
     await step("no script errors or CSP violations on any page", async () => {
@@ -69,6 +76,7 @@ async function main() {
     await browser.close();
     smtp.server.close();
     child.kill("SIGTERM");
+    oidc.child.kill("SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
   }
   console.log("\nserver time to first byte per page (ms, from the browser's navigation timing; debug build,\nreported, not asserted):");

@@ -192,6 +192,7 @@ error_codes! {
     SelfReview => "self_review",
     SignInLinkInvalid => "sign_in_link_invalid",
     SlugTaken => "slug_taken",
+    SsoNotConfigured => "sso_not_configured",
     SubjectTooLong => "subject_too_long",
     TargetClosed => "target_closed",
     TeamNotFound => "team_not_found",

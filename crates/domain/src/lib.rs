@@ -21,6 +21,7 @@ pub mod review;
 pub mod routing;
 pub mod scorecard;
 pub mod scrub;
+pub mod sso;
 pub mod survey;
 pub mod throttle;
 pub mod ticket;

@@ -254,6 +254,8 @@ enum Command {
         /// `/metrics` on the main address too.
         #[arg(long, env = "HEARD_METRICS_LISTEN")]
         metrics_listen: Option<String>,
+        #[command(flatten)]
+        oidc: OidcArgs,
     },
     /// Manage users.
     User {
@@ -429,6 +431,107 @@ impl MailArgs {
     }
 }
 
+/// Single sign-on with an OpenID Connect provider: off unless an issuer is named.
+#[derive(Args, Clone)]
+struct OidcArgs {
+    /// The provider's issuer URL (its /.well-known/openid-configuration is read from
+    /// there), e.g. https://login.example.com/realms/staff.
+    #[arg(long, env = "HEARD_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// The client id heard is registered under at the provider; register
+    /// <public url>/signin/sso/callback as its redirect URI.
+    #[arg(long, env = "HEARD_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// The client secret (sent with client_secret_basic).
+    #[arg(long, env = "HEARD_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// The provider's name on the sign-in page ("Sign in with NAME"); defaults to the
+    /// issuer's host.
+    #[arg(long, env = "HEARD_OIDC_NAME")]
+    oidc_name: Option<String>,
+    /// The scopes asked for, space-separated (add the one that carries the role claim).
+    #[arg(
+        long,
+        env = "HEARD_OIDC_SCOPES",
+        default_value = "openid email profile"
+    )]
+    oidc_scopes: String,
+    /// The claim whose values give people their role (e.g. groups, roles, or
+    /// realm_access.roles); needs --oidc-role-map.
+    #[arg(long, env = "HEARD_OIDC_ROLE_CLAIM")]
+    oidc_role_claim: Option<String>,
+    /// Claim value to role, e.g. "helpdesk=agent,helpdesk-leads=supervisor,it=admin";
+    /// the highest role wins, and staff whose claim maps to no staff role are refused.
+    #[arg(long, env = "HEARD_OIDC_ROLE_MAP")]
+    oidc_role_map: Option<String>,
+    /// Customers may sign in with the provider too (by default it is for staff).
+    #[arg(long, env = "HEARD_OIDC_CUSTOMERS")]
+    oidc_customers: bool,
+    /// Make an account on first sign-in for a verified address heard does not know:
+    /// staff with the role the claim maps to, else a customer if --oidc-customers.
+    #[arg(long, env = "HEARD_OIDC_PROVISION")]
+    oidc_provision: bool,
+}
+
+impl OidcArgs {
+    fn settings(
+        &self,
+        public_url: Option<&str>,
+        address: std::net::SocketAddr,
+    ) -> anyhow::Result<Option<heard_services::sso::OidcSettings>> {
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let Some(issuer) = given(&self.oidc_issuer) else {
+            if given(&self.oidc_client_id).is_some() {
+                bail!("--oidc-client-id needs --oidc-issuer (the provider)");
+            }
+            return Ok(None);
+        };
+        let host = issuer
+            .split_once("://")
+            .filter(|(scheme, _)| matches!(*scheme, "https" | "http"))
+            .and_then(|(_, rest)| rest.split(['/', ':', '?']).next())
+            .filter(|h| !h.is_empty())
+            .map(str::to_string)
+            .with_context(|| format!("--oidc-issuer {issuer} is not an http(s) URL"))?;
+        let client_id = given(&self.oidc_client_id)
+            .context("--oidc-issuer needs --oidc-client-id (heard's client id at the provider)")?;
+        let client_secret =
+            given(&self.oidc_client_secret).context("--oidc-issuer needs --oidc-client-secret")?;
+        let role_claim = given(&self.oidc_role_claim);
+        let role_map = match given(&self.oidc_role_map) {
+            Some(m) => heard_services::sso::parse_role_map(&m)
+                .map_err(|e| anyhow::anyhow!("--oidc-role-map: {e}"))?,
+            None => Vec::new(),
+        };
+        if role_claim.is_some() != !role_map.is_empty() {
+            bail!(
+                "--oidc-role-claim and --oidc-role-map go together (the claim, and what its values mean)"
+            );
+        }
+        let mut scopes = self.oidc_scopes.split_whitespace().collect::<Vec<_>>();
+        if !scopes.contains(&"openid") {
+            scopes.insert(0, "openid");
+        }
+        Ok(Some(heard_services::sso::OidcSettings {
+            display_name: given(&self.oidc_name).unwrap_or(host),
+            issuer,
+            client_id,
+            client_secret,
+            public_url: public_url
+                .filter(|u| !u.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("http://{address}")),
+            scopes: scopes.join(" "),
+            policy: heard_services::sso::SsoPolicy {
+                role_claim,
+                role_map,
+                customers: self.oidc_customers,
+                provision: self.oidc_provision,
+            },
+        }))
+    }
+}
+
 #[derive(Subcommand)]
 enum KbCommand {
     /// Import articles from a folder: Markdown (front matter optional), reStructuredText-like
@@ -542,7 +645,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             mail,
             metrics_listen,
-        } => serve(data, &listen, demo, mail, metrics_listen).await,
+            oidc,
+        } => serve(data, &listen, demo, mail, metrics_listen, oidc).await,
         Command::Seed {
             data,
             tickets,
@@ -737,6 +841,7 @@ async fn serve(
     demo: bool,
     mail: MailArgs,
     metrics_listen: Option<String>,
+    oidc: OidcArgs,
 ) -> anyhow::Result<()> {
     let mailer = mail.mailer()?;
     let imap_polling = mail.imap_polling()?;
@@ -770,6 +875,10 @@ async fn serve(
                 .clone()
                 .mail_loop(std::time::Duration::from_secs(5)),
         );
+    }
+    if let Some(settings) = oidc.settings(mail.public_url.as_deref(), address)? {
+        tracing::info!(issuer = %settings.issuer, redirect_uri = %settings.redirect_uri(), "single sign-on is on");
+        services = services.with_oidc(heard_services::sso::Oidc::new(settings));
     }
     if demo {
         demo::fill(&services, &format!("http://{address}")).await?;

@@ -96,6 +96,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | CollaboratorNotFound
         | CustomerNotFound
         | MailNotConfigured
+        | SsoNotConfigured
         | OrganizationNotFound
         | PolicyNotFound
         | ProblemNotFound

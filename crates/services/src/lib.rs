@@ -39,6 +39,7 @@ pub mod seed;
 pub mod service_levels;
 pub mod signup;
 mod snapshot;
+pub mod sso;
 pub mod survey;
 pub mod telemetry;
 pub mod tickets;
@@ -78,6 +79,8 @@ pub struct Services {
     telemetry: telemetry::SharedTelemetry,
     /// Chat signals to this process's open chat connections.
     chat_hub: chat_live::ChatHub,
+    /// The OpenID Connect provider people may sign in with, when configured.
+    oidc: Option<sso::Oidc>,
 }
 
 impl Services {
@@ -94,6 +97,7 @@ impl Services {
             webhook_sender: Default::default(),
             telemetry: Default::default(),
             chat_hub: Default::default(),
+            oidc: None,
         }
     }
 

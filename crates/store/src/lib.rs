@@ -29,6 +29,7 @@ mod rows;
 mod scorecard;
 mod seed;
 mod service_levels;
+mod sso;
 mod surveys;
 pub mod telemetry;
 mod tickets;
@@ -72,6 +73,7 @@ pub use rows::*;
 pub use scorecard::{ScorecardRatingRow, ScorecardReviewRow, ScorecardScope, ScorecardTicketRow};
 pub use seed::{SeedCustomer, SeedDiagnosis, SeedEvent, SeedIds, SeedMessage, SeedTicket};
 pub use service_levels::{NewNotification, NotificationRow, TrendEventRow};
+pub use sso::SsoAttemptRow;
 pub use tickets::{
     Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewSurvey, NewTicket,
     TicketMerge, TicketState, TicketWrite,

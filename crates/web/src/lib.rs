@@ -33,6 +33,7 @@ mod presence;
 mod reviews;
 mod scorecard;
 mod session;
+mod sso;
 mod supervisor;
 mod survey;
 mod webhooks;
@@ -192,6 +193,8 @@ pub fn router(services: Services) -> Router {
         .route("/agent/practice/runs", post(practice::start))
         .route("/agent/practice/runs/{id}", get(practice::run))
         .route("/agent/practice/runs/{id}/reply", post(practice::reply))
+        .route("/signin/sso", get(sso::begin))
+        .route("/signin/sso/callback", get(sso::callback))
         .route("/assets/{file}", get(assets::serve))
         .route("/chat/{file}", get(assets::chat_widget))
         .route("/agent/chats", get(chats::page))

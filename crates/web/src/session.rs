@@ -173,7 +173,7 @@ pub fn home_of(role: Role) -> &'static str {
 }
 
 /// Only paths on this site, never `//elsewhere` or `https://…`.
-fn safe_next(next: Option<&str>) -> Option<String> {
+pub(crate) fn safe_next(next: Option<&str>) -> Option<String> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
         .map(str::to_string)
 }
@@ -229,19 +229,23 @@ pub(crate) fn with_cookie(mut r: Response, set: Option<String>) -> Response {
 
 #[derive(Template)]
 #[template(path = "signin.html")]
-struct SignInPage {
+pub(crate) struct SignInPage {
     chrome: Chrome,
     email: String,
-    next: String,
+    pub(crate) next: String,
     error: Option<String>,
     /// Outgoing mail is set up: offer a sign-in link by e-mail.
     mail: bool,
     link_email: String,
     link_error: Option<String>,
+    /// Single sign-on is set up: the provider's name, for "Sign in with …".
+    sso: Option<String>,
+    /// Why signing in with the provider failed, in plain words.
+    pub(crate) sso_error: Option<String>,
 }
 
 impl SignInPage {
-    fn new(chrome: Chrome, mail: bool) -> SignInPage {
+    pub(crate) fn new(chrome: Chrome, mail: bool) -> SignInPage {
         SignInPage {
             chrome,
             email: String::new(),
@@ -250,7 +254,15 @@ impl SignInPage {
             mail,
             link_email: String::new(),
             link_error: None,
+            sso: None,
+            sso_error: None,
         }
+    }
+
+    /// Offers the provider's button when single sign-on is set up.
+    pub(crate) fn with_sso(mut self, s: &heard_services::Services) -> SignInPage {
+        self.sso = s.sso_provider().map(str::to_string);
+        self
     }
 }
 
@@ -266,7 +278,7 @@ struct SignUpPage {
 
 #[derive(Deserialize)]
 pub struct NextQuery {
-    next: Option<String>,
+    pub(crate) next: Option<String>,
 }
 
 pub async fn sign_in_page(
@@ -283,7 +295,8 @@ pub async fn sign_in_page(
     let mut page = SignInPage::new(
         Chrome::anonymous("Sign in", token),
         s.services.mail_configured(),
-    );
+    )
+    .with_sso(&s.services);
     page.next = safe_next(q.next.as_deref()).unwrap_or_default();
     Ok(with_cookie(render(&page), set))
 }
@@ -294,7 +307,8 @@ pub async fn sign_in_form(s: &WebState, headers: &HeaderMap) -> PageResult {
     let page = SignInPage::new(
         Chrome::anonymous("Sign in", token),
         s.services.mail_configured(),
-    );
+    )
+    .with_sso(&s.services);
     Ok(with_cookie(render(&page), set))
 }
 
@@ -328,7 +342,8 @@ pub async fn sign_in(
             let mut page = SignInPage::new(
                 Chrome::anonymous("Sign in", f.csrf),
                 s.services.mail_configured(),
-            );
+            )
+            .with_sso(&s.services);
             page.email = f.email;
             page.next = safe_next(Some(&f.next)).unwrap_or_default();
             page.error = Some(i.message);
@@ -375,7 +390,8 @@ pub async fn request_link(
             minutes: heard_services::mail::LINK_MS / 60_000,
         })),
         Err(ServiceError::Invalid(i)) => {
-            let mut page = SignInPage::new(Chrome::anonymous("Sign in", f.csrf), true);
+            let mut page =
+                SignInPage::new(Chrome::anonymous("Sign in", f.csrf), true).with_sso(&s.services);
             page.link_email = f.email;
             page.link_error = Some(i.message);
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod dovecot;
+pub mod oidc;
 pub mod pages;
 pub mod smtp;
 pub mod processes;
