@@ -4,6 +4,7 @@
 //! so every channel follows the same rules.
 
 pub mod auth;
+pub mod bulk;
 pub mod calls;
 pub mod care;
 pub mod categories;
@@ -16,6 +17,7 @@ pub mod history;
 pub mod imap_intake;
 pub mod intake;
 pub mod kb;
+pub mod macros;
 pub mod mail;
 pub mod mail_intake;
 pub mod mailboxes;
@@ -28,6 +30,7 @@ pub mod queues;
 pub mod reports;
 pub mod reviews;
 pub mod routing;
+pub mod saved_views;
 pub mod search_index;
 pub mod seed;
 pub mod service_levels;

@@ -17,12 +17,14 @@ mod history;
 mod imap;
 mod inbound_mail;
 mod kb;
+mod macros;
 mod mail;
 mod outbound_mail;
 mod people;
 mod reviews;
 mod routing;
 mod rows;
+mod saved_views;
 mod seed;
 mod service_levels;
 mod surveys;
@@ -45,6 +47,7 @@ pub use kb::{
     DeflectionEventRow, FeedbackRow, FeedbackSummaryRow, HelpfulArticleRow, OutboxRow,
     SearchLogRow, TicketForIndex,
 };
+pub use macros::{MacroRow, MacroWrite};
 pub use mail::{LinkPurpose, MailRow, NewMail, NewSigninLink};
 pub use outbound_mail::{NewTicketMail, ReplyDueRow};
 pub use people::{CustomerHitRow, NewUser, UserPatch};
@@ -57,8 +60,10 @@ pub use routing::{
     PresenceHistoryRow, PresenceRow, PresenceWrite, RoutingPolicyRow, StaffRoutingRow, WaitingRow,
 };
 pub use rows::*;
+pub use saved_views::{SavedViewRow, SavedViewWrite};
 pub use seed::{SeedCustomer, SeedDiagnosis, SeedEvent, SeedIds, SeedMessage, SeedTicket};
 pub use service_levels::{NewNotification, NotificationRow, TrendEventRow};
+pub use tickets::ViewFilter;
 pub use tickets::{
     Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewSurvey, NewTicket,
     TicketMerge, TicketState, TicketWrite,

@@ -9,6 +9,7 @@
 mod admin;
 mod agent;
 mod assets;
+mod bulk;
 mod calendars;
 mod cards;
 mod categories;
@@ -19,6 +20,7 @@ mod forms;
 mod handoff;
 mod help;
 mod history;
+mod macros;
 mod mail;
 mod merge;
 mod notifications;
@@ -29,6 +31,7 @@ mod policies;
 mod portal;
 mod presence;
 mod reviews;
+mod saved_views;
 mod session;
 mod supervisor;
 mod survey;
@@ -177,6 +180,18 @@ pub fn router(services: Services) -> Router {
             "/admin/calendars/{name}/holidays",
             post(calendars::import_holidays),
         )
+        .route("/agent/macros", get(macros::list).post(macros::create))
+        .route("/agent/macros/{id}", get(macros::edit).post(macros::save))
+        .route("/agent/bulk", post(bulk::on_queues))
+        .route(
+            "/agent/views",
+            get(saved_views::list).post(saved_views::create),
+        )
+        .route(
+            "/agent/views/{id}",
+            get(saved_views::show).post(saved_views::save),
+        )
+        .route("/agent/views/{id}/bulk", post(saved_views::bulk))
         .route("/assets/{file}", get(assets::serve))
         .fallback(page::not_found)
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))

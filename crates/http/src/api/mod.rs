@@ -3,11 +3,13 @@
 mod calls;
 mod care;
 mod kb;
+mod macros;
 mod mail;
 mod people;
 mod problems;
 mod reviews;
 mod routing;
+mod saved_views;
 mod session;
 mod surveys;
 mod tickets;
@@ -35,6 +37,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(mail::routes())
         .merge(calls::routes())
         .merge(webhooks::routes())
+        .merge(macros::routes())
+        .merge(saved_views::routes())
 }
 
 /// 200 when the database answers.

@@ -88,7 +88,7 @@ pub(crate) struct FormatQuery {
 
 impl FormatQuery {
     /// Whether CSV was asked for; anything but `json` or `csv` is a 400 naming `format`.
-    fn csv(&self) -> Result<bool, ApiError> {
+    pub(crate) fn csv(&self) -> Result<bool, ApiError> {
         match self.format.as_deref() {
             None | Some("json") => Ok(false),
             Some("csv") => Ok(true),
@@ -100,7 +100,7 @@ impl FormatQuery {
 }
 
 /// A CSV export as a streamed download.
-fn csv_download(state: &AppState, csv: TicketCsv, what: &str) -> Response {
+pub(crate) fn csv_download(state: &AppState, csv: TicketCsv, what: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, TicketCsv::CONTENT_TYPE.to_string()),
