@@ -82,7 +82,7 @@ export default async function deskBasics({ browser, base, errors }) {
     await page.getByRole("link", { name: "Views", exact: true }).click();
     await page.waitForURL(base + "/agent/views");
     await page.getByLabel("Name").fill("My open work (story)");
-    await page.getByLabel("Owner").selectOption("me");
+    await page.locator("#view-assignee").selectOption("me");
     await page.getByRole("checkbox", { name: "Priority", exact: true }).check();
     await page.getByRole("button", { name: "Save view" }).click();
     await page.getByText("The view was saved.").waitFor();
