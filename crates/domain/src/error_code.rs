@@ -216,6 +216,11 @@ error_codes! {
     WebhookDeliveryNotFound => "webhook_delivery_not_found",
     WebhookNotFound => "webhook_not_found",
     WrongCredentials => "wrong_credentials",
+    MacroNotFound => "macro_not_found",
+    UnknownPlaceholder => "unknown_placeholder",
+    ViewNotFound => "view_not_found",
+    InvalidBulkAction => "invalid_bulk_action",
+    TooManyTickets => "too_many_tickets",
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod diagnosis;
 pub mod error_code;
 pub mod handoff;
 pub mod invalid;
+pub mod macros;
 pub mod people;
 pub mod phone;
 pub mod practice;

@@ -249,6 +249,8 @@ pub fn status_of(code: ErrorCode) -> u16 {
         | UnknownReference
         | WeakPassword
         | WrongCredentials => 422,
+        MacroNotFound | ViewNotFound => 404,
+        UnknownPlaceholder | InvalidBulkAction | TooManyTickets => 422,
         TooManyAttempts => 429,
         Internal => 500,
         DatabaseUnavailable => 503,

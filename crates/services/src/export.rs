@@ -135,6 +135,8 @@ pub struct TicketCsv {
     /// list read whole, such as search hits).
     next: Option<TicketQuery>,
     header_written: bool,
+    /// A saved view's list: its pages are read from the view (by `next`'s `after`).
+    view_id: Option<i64>,
 }
 
 impl TicketCsv {
@@ -144,7 +146,18 @@ impl TicketCsv {
             let Some(q) = self.next.take() else {
                 return Ok(None);
             };
-            let page = self.services.list_tickets(&self.actor, q.clone()).await?;
+            let page = match self.view_id {
+                Some(view) => {
+                    let page = crate::saved_views::ViewPageQuery {
+                        after: q.after,
+                        limit: q.limit,
+                    };
+                    self.services
+                        .saved_view_tickets(&self.actor, view, page)
+                        .await?
+                }
+                None => self.services.list_tickets(&self.actor, q.clone()).await?,
+            };
             self.next = following(q, page.next_after, page.next_cursor);
             if page.items.is_empty() {
                 return Ok(None);
@@ -229,6 +242,7 @@ impl Services {
             pending: first.items,
             next,
             header_written: false,
+            view_id: None,
         })
     }
 
@@ -270,6 +284,34 @@ impl Services {
             pending,
             next: None,
             header_written: false,
+            view_id: None,
+        })
+    }
+}
+
+impl Services {
+    /// A saved view's whole list (the caller may open it), as CSV, page by page.
+    pub(crate) async fn export_view_pages(
+        &self,
+        actor: &Actor,
+        view: i64,
+        mut q: TicketQuery,
+    ) -> Result<TicketCsv> {
+        q.limit = Some(EXPORT_PAGE);
+        let page = crate::saved_views::ViewPageQuery {
+            after: q.after,
+            limit: q.limit,
+        };
+        let first = self.saved_view_tickets(actor, view, page).await?;
+        let next = following(q, first.next_after, None);
+        Ok(TicketCsv {
+            services: self.clone(),
+            actor: actor.clone(),
+            staff: actor.is_staff(),
+            pending: first.items,
+            next,
+            header_written: false,
+            view_id: Some(view),
         })
     }
 }

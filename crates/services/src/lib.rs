@@ -4,6 +4,7 @@
 //! so every channel follows the same rules.
 
 pub mod auth;
+pub mod bulk;
 pub mod calls;
 pub mod care;
 pub mod categories;
@@ -20,6 +21,7 @@ pub mod imap_intake;
 pub mod import;
 pub mod intake;
 pub mod kb;
+pub mod macros;
 pub mod mail;
 pub mod mail_intake;
 pub mod mailboxes;
@@ -34,6 +36,7 @@ pub mod reports;
 pub mod reviews;
 pub mod routing;
 pub mod scorecard;
+pub mod saved_views;
 pub mod search_index;
 pub mod seed;
 pub mod service_levels;

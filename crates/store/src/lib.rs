@@ -19,6 +19,7 @@ mod imap;
 mod import;
 mod inbound_mail;
 mod kb;
+mod macros;
 mod mail;
 mod outbound_mail;
 mod people;
@@ -27,6 +28,7 @@ mod reviews;
 mod routing;
 mod rows;
 mod scorecard;
+mod saved_views;
 mod seed;
 mod service_levels;
 mod sso;
@@ -55,6 +57,7 @@ pub use kb::{
     DeflectionEventRow, FeedbackRow, FeedbackSummaryRow, HelpfulArticleRow, OutboxRow,
     SearchLogRow, TicketForIndex,
 };
+pub use macros::{MacroRow, MacroWrite};
 pub use mail::{LinkPurpose, MailRow, NewMail, NewSigninLink};
 pub use outbound_mail::{AddressFailureRow, NewTicketMail, NoticeDueRow, ReplyDueRow};
 pub use people::{CustomerHitRow, NewUser, UserPatch};
@@ -74,6 +77,8 @@ pub use scorecard::{ScorecardRatingRow, ScorecardReviewRow, ScorecardScope, Scor
 pub use seed::{SeedCustomer, SeedDiagnosis, SeedEvent, SeedIds, SeedMessage, SeedTicket};
 pub use service_levels::{NewNotification, NotificationRow, TrendEventRow};
 pub use sso::SsoAttemptRow;
+pub use saved_views::{SavedViewRow, SavedViewWrite};
+pub use tickets::ViewFilter;
 pub use tickets::{
     Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewSurvey, NewTicket,
     TicketMerge, TicketState, TicketWrite,

@@ -946,3 +946,55 @@ impl Store {
         }))
     }
 }
+
+/// The filters of a saved view beyond the ordinary list's: newest first, keyset by id.
+#[derive(Debug, Clone, Default)]
+pub struct ViewFilter {
+    pub list: ListTickets,
+    pub priorities: Vec<String>,
+    pub frustration_levels: Vec<String>,
+    /// Only tickets with nobody on them.
+    pub unassigned: bool,
+    /// Lowercased words the subject must contain, each.
+    pub words: Vec<String>,
+}
+
+impl Store {
+    /// A saved view's tickets under `scope`, newest first.
+    pub async fn view_tickets(
+        &self,
+        scope: &TicketScope,
+        filter: &ViewFilter,
+    ) -> Result<Vec<TicketRow>> {
+        let list = ListTickets {
+            by_due: false,
+            ..filter.list.clone()
+        };
+        Ok(with_reader!(self, |db| {
+            let mut q = sqlx::QueryBuilder::new(TICKET_SELECT);
+            ticket_where!(q, scope, &list);
+            for (column, values) in [
+                ("t.priority", &filter.priorities),
+                ("t.frustration_level", &filter.frustration_levels),
+            ] {
+                if !values.is_empty() {
+                    q.push(format_args!(" AND {column} IN ("));
+                    let mut sep = q.separated(", ");
+                    for v in values {
+                        sep.push_bind(v.clone());
+                    }
+                    q.push(")");
+                }
+            }
+            if filter.unassigned {
+                q.push(" AND t.assignee_id IS NULL");
+            }
+            for w in &filter.words {
+                q.push(" AND LOWER(t.subject) LIKE ")
+                    .push_bind(format!("%{}%", w.replace(['%', '_'], "")));
+            }
+            ticket_order!(q, &list);
+            q.build_query_as::<TicketRow>().fetch_all(db).await?
+        }))
+    }
+}

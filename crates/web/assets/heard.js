@@ -340,4 +340,39 @@
         .catch(function () { /* the next look tries again */ });
     }, 20000);
   }
+
+  // ---- Macros: picking one fills the reply box in place (the form does it without JS) --
+  var macroPicker = document.querySelector("select[data-macro-picker]");
+  if (macroPicker) {
+    var macroBox = document.querySelector("textarea[data-tone-coach]");
+    var macroId = document.getElementById("macro-id");
+    var macroThen = document.getElementById("macro-then");
+    macroPicker.addEventListener("change", function () {
+      var id = macroPicker.value;
+      if (!id) {
+        if (macroId) macroId.value = "";
+        if (macroThen) macroThen.textContent = "";
+        return;
+      }
+      getJSON("/api/v1/macros/" + encodeURIComponent(id) + "/render?ticket_id=" +
+              encodeURIComponent(macroPicker.getAttribute("data-ticket-id")))
+        .then(function (m) {
+          macroBox.value = m.body;
+          if (macroId) macroId.value = String(m.macro_id);
+          if (macroThen) {
+            var then = "From the macro \u201c" + m.title + "\u201d";
+            if (m.status) then += "; once sent, the status becomes " + m.status.replace(/_/g, " ");
+            if (m.tags && m.tags.length) then += "; tags added: " + m.tags.join(", ");
+            macroThen.textContent = then + ". Edit it freely: the coach reads it before you send.";
+          }
+          // The tone coach reads the filled-in reply as if it had been typed.
+          macroBox.dispatchEvent(new Event("input", { bubbles: true }));
+          macroBox.focus();
+        })
+        .catch(function () {
+          // Fall back to the form: the page comes back with the reply filled in.
+          macroPicker.form.submit();
+        });
+    });
+  }
 })();

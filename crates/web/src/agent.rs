@@ -44,11 +44,14 @@ impl Queue {
 
 #[derive(Template)]
 #[template(path = "agent_queues.html")]
-struct QueuesPage {
-    chrome: Chrome,
+pub(crate) struct QueuesPage {
+    pub chrome: Chrome,
     queues: Vec<Queue>,
     shown: usize,
     presence: crate::presence::PresencePanel,
+    pub bulk: crate::bulk::BulkBar,
+    /// The saved views this agent may open (the workspace's navigation).
+    views: Vec<heard_services::saved_views::SavedView>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +89,14 @@ pub async fn queues(
         let csv = s.services.export_tickets(&viewer.actor, query).await?;
         return Ok(crate::export::download(&s, csv, "queue"));
     }
+    let mut page = queues_page(&s, &viewer).await?;
+    page.chrome.notice = notice_text(q.done.as_deref());
+    Ok(render(&page))
+}
+
+/// The queues page: my queue, what I help with, each team's.
+pub(crate) async fn queues_page(s: &WebState, viewer: &Viewer) -> PageResult<QueuesPage> {
+    viewer.require_staff()?;
     let cards = open_cards(&s, &viewer).await?;
     let shown = cards.len();
     let me = viewer.actor.user_id;
@@ -131,14 +142,14 @@ pub async fn queues(
             cards,
         });
     }
-    let mut chrome = viewer.chrome("Queues", "agent");
-    chrome.notice = notice_text(q.done.as_deref());
-    Ok(render(&QueuesPage {
-        chrome,
+    Ok(QueuesPage {
+        chrome: viewer.chrome("Queues", "agent"),
         queues,
         shown,
         presence: crate::presence::PresencePanel::new(&presence),
-    }))
+        bulk: crate::bulk::BulkBar::new(&s, viewer, "/agent/bulk".into()).await?,
+        views: s.services.saved_views(&viewer.actor).await?,
+    })
 }
 
 pub struct Entry {
@@ -280,6 +291,11 @@ struct TicketPage {
     waiting: Option<String>,
     /// The ticket's people whose mail bounced, and whether heard stopped mailing them.
     bounced: Vec<BounceLine>,
+    /// The macros the agent may pick, and the one filled into the reply box.
+    macros: Vec<heard_services::macros::MacroView>,
+    chosen: Option<heard_services::macros::RenderedMacro>,
+    /// What the reply box holds: the draft being checked, or the macro filled in.
+    draft: String,
 }
 
 pub struct BounceLine {
@@ -390,13 +406,14 @@ async fn ticket_page(
     id: i64,
     coached: Option<Coached>,
     notice: Option<String>,
+    pick: Option<i64>,
 ) -> PageResult {
-    ticket_page_with(s, viewer, id, coached, notice, FormState::default()).await
+    ticket_page_with(s, viewer, id, coached, notice, FormState::default(), pick).await
 }
 
 /// The ticket page again with a refused form beside its fields (422).
 async fn refused_on_ticket(s: &WebState, viewer: &Viewer, id: i64, f: FormState) -> PageResult {
-    let mut page = ticket_page_with(s, viewer, id, None, None, f).await?;
+    let mut page = ticket_page_with(s, viewer, id, None, None, f, None).await?;
     *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(page)
 }
@@ -425,13 +442,14 @@ fn status_choices(current: &str) -> Vec<Choice> {
         .collect()
 }
 
-async fn ticket_page_with(
+pub(crate) async fn ticket_page_with(
     s: &WebState,
     viewer: &Viewer,
     id: i64,
     coached: Option<Coached>,
     notice: Option<String>,
     f: FormState,
+    pick: Option<i64>,
 ) -> PageResult {
     viewer.require_staff()?;
     let now = s.services.now();
@@ -572,8 +590,21 @@ async fn ticket_page_with(
             stopped: b.stopped,
         })
         .collect();
+    let macros = s.services.macros(&viewer.actor).await?;
+    let chosen = match pick {
+        Some(m) => Some(s.services.render_macro(&viewer.actor, m, id).await?),
+        None => None,
+    };
+    let draft = match (&coached, &chosen) {
+        (Some(c), _) => c.draft.clone(),
+        (None, Some(m)) => m.body.clone(),
+        (None, None) => String::new(),
+    };
     Ok(render(&TicketPage {
         bounced,
+        macros,
+        chosen,
+        draft,
         diagnosis: d.diagnosis.clone(),
         problems,
         handoff,
@@ -608,13 +639,36 @@ async fn ticket_page_with(
     }))
 }
 
+/// `?macro=ID` on the ticket page: the macro filled into the reply box (without JavaScript).
+#[derive(Deserialize)]
+pub struct MacroPick {
+    #[serde(rename = "macro", default)]
+    pick: Option<String>,
+}
+
+impl MacroPick {
+    fn id(&self) -> Option<i64> {
+        self.pick.as_deref().and_then(|m| m.trim().parse().ok())
+    }
+}
+
 pub async fn ticket(
     State(s): State<WebState>,
     viewer: Viewer,
     Path(id): Path<i64>,
     Query(q): Query<Done>,
+    Query(m): Query<MacroPick>,
 ) -> PageResult {
-    match ticket_page(&s, &viewer, id, None, notice_text(q.done.as_deref())).await {
+    match ticket_page(
+        &s,
+        &viewer,
+        id,
+        None,
+        notice_text(q.done.as_deref()),
+        m.id(),
+    )
+    .await
+    {
         // A ticket this agent handed on: readable from their history, never workable.
         Err(PageError::Service {
             error: ServiceError::NotFound { .. },
@@ -634,6 +688,9 @@ pub struct ReplyForm {
     audience: Option<String>,
     #[serde(default)]
     action: Option<String>,
+    /// The macro the reply was filled from: its status change and tags follow the reply.
+    #[serde(default)]
+    macro_id: Option<String>,
 }
 
 pub async fn reply(
@@ -659,14 +716,19 @@ pub async fn reply(
             known_facts: known_facts(&d),
         };
         let review = review_tone(&f.body, &ctx);
+        let pick = f.macro_id.as_deref().and_then(|m| m.parse().ok());
         return ticket_page(
             &s,
             &viewer,
             id,
             Some(Coached::new(f.body, internal, review)),
             None,
+            pick,
         )
         .await;
+    }
+    if let Some(m) = f.macro_id.as_deref().and_then(|m| m.parse::<i64>().ok()) {
+        return crate::macros::send_with_macro(&s, &viewer, id, m, f.body, internal).await;
     }
     s.services
         .add_message(

@@ -9,6 +9,7 @@
 mod admin;
 mod agent;
 mod assets;
+mod bulk;
 mod calendars;
 mod cards;
 mod categories;
@@ -20,6 +21,7 @@ mod forms;
 mod handoff;
 mod help;
 mod history;
+mod macros;
 mod mail;
 mod merge;
 mod notifications;
@@ -32,6 +34,7 @@ mod practice;
 mod presence;
 mod reviews;
 mod scorecard;
+mod saved_views;
 mod session;
 mod sso;
 mod supervisor;
@@ -195,6 +198,14 @@ pub fn router(services: Services) -> Router {
         .route("/agent/practice/runs/{id}/reply", post(practice::reply))
         .route("/signin/sso", get(sso::begin))
         .route("/signin/sso/callback", get(sso::callback))
+        .route("/agent/macros", get(macros::list).post(macros::create))
+        .route("/agent/macros/{id}", get(macros::edit).post(macros::save))
+        .route("/agent/bulk", post(bulk::on_queues))
+            "/agent/views",
+            get(saved_views::list).post(saved_views::create),
+            "/agent/views/{id}",
+            get(saved_views::show).post(saved_views::save),
+        .route("/agent/views/{id}/bulk", post(saved_views::bulk))
         .route("/assets/{file}", get(assets::serve))
         .route("/chat/{file}", get(assets::chat_widget))
         .route("/agent/chats", get(chats::page))

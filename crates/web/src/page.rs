@@ -293,6 +293,10 @@ pub fn notice_text(key: Option<&str>) -> Option<String> {
         "welcome" => "Welcome! Your account is ready.",
         "solved" => "Glad that helped. If it comes back, we are one click away.",
         "helped" => "Thank you: glad this article helped.",
+        "macro_saved" => "The macro was saved.",
+        "macro_removed" => "The macro was removed.",
+        "view_saved" => "The view was saved.",
+        "view_removed" => "The view was removed.",
         "not_helped" => {
             "Thank you for telling us. Sorry it did not help: a person can take it from here."
         }

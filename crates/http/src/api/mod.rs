@@ -4,6 +4,7 @@ mod calls;
 mod care;
 mod chats;
 mod kb;
+mod macros;
 mod mail;
 mod people;
 mod practice;
@@ -11,6 +12,7 @@ mod problems;
 mod reports;
 mod reviews;
 mod routing;
+mod saved_views;
 mod session;
 mod surveys;
 mod tickets;
@@ -41,6 +43,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(chats::routes())
         .merge(reports::routes())
         .merge(practice::routes())
+        .merge(macros::routes())
+        .merge(saved_views::routes())
 }
 
 /// 200 when the database answers.

@@ -100,7 +100,7 @@ impl FormatQuery {
 }
 
 /// A CSV export as a streamed download.
-fn csv_download(state: &AppState, csv: TicketCsv, what: &str) -> Response {
+pub(crate) fn csv_download(state: &AppState, csv: TicketCsv, what: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, TicketCsv::CONTENT_TYPE.to_string()),
