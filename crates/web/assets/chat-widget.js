@@ -22,6 +22,7 @@
   var typingTimer = null;
   var lastTyping = 0;
   var state = "";
+  var agentId = null;
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -213,8 +214,10 @@
     var v = lines.chat;
     (lines.messages || []).forEach(function (m) { line(m); });
     if (lines.next_after > cursor) cursor = lines.next_after;
-    if (v.state === state && v.state !== "waiting") return;
+    var who = v.agent ? v.agent.id : null;
+    if (v.state === state && who === agentId && v.state !== "waiting") return;
     state = v.state;
+    agentId = who;
     waiting.hidden = v.state !== "waiting";
     var leave = waiting.querySelector(".heard-chat-leave");
     if (v.state === "waiting") {

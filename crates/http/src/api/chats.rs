@@ -377,7 +377,9 @@ async fn deliver(
         "customer"
     };
     let mut cursor = first.next_after;
-    let mut state = first.chat.state.clone();
+    // What the other side is told about: the chat's state and who holds it.
+    let holder = |c: &ChatView| (c.state.clone(), c.agent.as_ref().map(|a| a.id));
+    let mut shown = holder(&first.chat);
     if socket.send(frame(&first)).await.is_err() {
         return;
     }
@@ -418,11 +420,11 @@ async fn deliver(
         }
         match services.chat_lines(&actor, id, Some(cursor)).await {
             Ok(lines) => {
-                if lines.messages.is_empty() && lines.chat.state == state {
+                if lines.messages.is_empty() && holder(&lines.chat) == shown {
                     continue;
                 }
                 cursor = lines.next_after;
-                state = lines.chat.state.clone();
+                shown = holder(&lines.chat);
                 if socket.send(frame(&lines)).await.is_err() {
                     return;
                 }
