@@ -22,7 +22,6 @@
   var typingTimer = null;
   var lastTyping = 0;
   var state = "";
-  var agentId = null;
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -159,7 +158,9 @@
     });
     input.addEventListener("input", typing);
     end.addEventListener("click", function () {
-      api("POST", "/chats/" + chat.id + "/end").then(update).catch(showError);
+      api("POST", "/chats/" + chat.id + "/end").then(function (x) {
+        update({ chat: x, messages: [], next_after: cursor });
+      }).catch(showError);
     });
     showArticles(articles);
     update({ chat: view, messages: [], next_after: 0 });
@@ -214,10 +215,8 @@
     var v = lines.chat;
     (lines.messages || []).forEach(function (m) { line(m); });
     if (lines.next_after > cursor) cursor = lines.next_after;
-    var who = v.agent ? v.agent.id : null;
-    if (v.state === state && who === agentId && v.state !== "waiting") return;
+    if (v.state === state && v.state !== "waiting") return;
     state = v.state;
-    agentId = who;
     waiting.hidden = v.state !== "waiting";
     var leave = waiting.querySelector(".heard-chat-leave");
     if (v.state === "waiting") {

@@ -377,9 +377,7 @@ async fn deliver(
         "customer"
     };
     let mut cursor = first.next_after;
-    // What the other side is told about: the chat's state and who holds it.
-    let holder = |c: &ChatView| (c.state.clone(), c.agent.as_ref().map(|a| a.id));
-    let mut shown = holder(&first.chat);
+    let mut state = first.chat.state.clone();
     if socket.send(frame(&first)).await.is_err() {
         return;
     }
@@ -420,11 +418,11 @@ async fn deliver(
         }
         match services.chat_lines(&actor, id, Some(cursor)).await {
             Ok(lines) => {
-                if lines.messages.is_empty() && holder(&lines.chat) == shown {
+                if lines.messages.is_empty() && lines.chat.state == state {
                     continue;
                 }
                 cursor = lines.next_after;
-                shown = holder(&lines.chat);
+                state = lines.chat.state.clone();
                 if socket.send(frame(&lines)).await.is_err() {
                     return;
                 }
