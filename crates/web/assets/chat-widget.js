@@ -158,7 +158,9 @@
     });
     input.addEventListener("input", typing);
     end.addEventListener("click", function () {
-      api("POST", "/chats/" + chat.id + "/end").then(update).catch(showError);
+      api("POST", "/chats/" + chat.id + "/end").then(function (x) {
+        update({ chat: x, messages: [], next_after: cursor });
+      }).catch(showError);
     });
     showArticles(articles);
     update({ chat: view, messages: [], next_after: 0 });
