@@ -180,6 +180,7 @@ error_codes! {
     SelfReview => "self_review",
     SignInLinkInvalid => "sign_in_link_invalid",
     SlugTaken => "slug_taken",
+    StorageUnavailable => "storage_unavailable",
     SubjectTooLong => "subject_too_long",
     TargetClosed => "target_closed",
     TeamNotFound => "team_not_found",
