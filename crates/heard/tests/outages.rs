@@ -38,6 +38,16 @@ async fn create(app: &TestApp, token: &str, subject: &str) -> (StatusCode, Value
     (status, body, retry)
 }
 
+/// What `/healthz` (the balancer's check) answers.
+async fn health(app: &TestApp) -> StatusCode {
+    app.client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 /// An answer while the storage is away: 503 with the code and a `Retry-After`.
 fn assert_unavailable(status: StatusCode, body: &Value, retry: &Option<String>) {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
@@ -226,14 +236,7 @@ async fn postgres_refusing_and_dropping_connections_answers_503_then_recovers() 
             create(&w.app, &w.c1.token, &format!("During the restart {n}")).await;
         assert_unavailable(status, &body, &retry);
     }
-    let res = w
-        .app
-        .client
-        .get(w.app.url("/healthz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(health(&w.app).await, StatusCode::SERVICE_UNAVAILABLE);
     // A page answers the same way, as a page.
     let (status, page) = agent.page("/agent").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
@@ -242,12 +245,5 @@ async fn postgres_refusing_and_dropping_connections_answers_503_then_recovers() 
     run(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await;
     until_created(&w, &mut acked).await;
     assert_all_there(&w, &acked).await;
-    let res = w
-        .app
-        .client
-        .get(w.app.url("/healthz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(health(&w.app).await, StatusCode::OK);
 }
