@@ -193,6 +193,7 @@ error_codes! {
     SignInLinkInvalid => "sign_in_link_invalid",
     SlugTaken => "slug_taken",
     SsoNotConfigured => "sso_not_configured",
+    StorageUnavailable => "storage_unavailable",
     SubjectTooLong => "subject_too_long",
     TargetClosed => "target_closed",
     TeamNotFound => "team_not_found",

@@ -235,16 +235,16 @@ async fn processes_behind_haproxy_lose_nothing_when_one_is_killed_and_restarted(
                 let res = client
                     .post(format!("{base}/api/v1/tickets"))
                     .bearer_auth(&token)
-                    .json(&json!({"subject": format!("Printer {word} prints blank pages"),
-                                  "body": "Nothing comes out since this morning."}))
+                    .json(
+                        &json!({"subject": format!("Printer {word} prints blank pages"),
+                                  "body": "Nothing comes out since this morning."}),
+                    )
                     .send()
                     .await;
                 let id = match res {
-                    Ok(r) if r.status() == StatusCode::CREATED => r
-                        .json::<Value>()
-                        .await
-                        .ok()
-                        .and_then(|t| t["id"].as_i64()),
+                    Ok(r) if r.status() == StatusCode::CREATED => {
+                        r.json::<Value>().await.ok().and_then(|t| t["id"].as_i64())
+                    }
                     _ => None,
                 };
                 let mut a = acked.lock().unwrap();
@@ -355,11 +355,7 @@ async fn processes_behind_haproxy_lose_nothing_when_one_is_killed_and_restarted(
     // process had claimed goes out when its claim runs out.
     let deadline = Instant::now() + DELIVERY_WAIT;
     loop {
-        let got: HashSet<String> = smtp
-            .received()
-            .iter()
-            .flat_map(|m| m.to.clone())
-            .collect();
+        let got: HashSet<String> = smtp.received().iter().flat_map(|m| m.to.clone()).collect();
         let missing: Vec<&String> = invited.iter().filter(|e| !got.contains(*e)).collect();
         if missing.is_empty() {
             break;
@@ -404,7 +400,10 @@ async fn processes_behind_haproxy_lose_nothing_when_one_is_killed_and_restarted(
         .into_iter()
         .filter(|(_, n)| *n > 1)
         .collect();
-    assert!(twice.is_empty(), "webhooks delivered more than once: {twice:?}");
+    assert!(
+        twice.is_empty(),
+        "webhooks delivered more than once: {twice:?}"
+    );
     let ids: Vec<String> = hooks
         .got
         .lock()

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use heard_services::{ErrorCode, ServiceError, status_of};
+use heard_services::{UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_SECS};
 use serde::Serialize;
 use std::borrow::Cow;
 use utoipa::ToSchema;
@@ -106,6 +107,10 @@ impl From<ServiceError> for ApiError {
                     "something went wrong on our side; it has been logged".into(),
                     None,
                 )
+            }
+            ServiceError::Unavailable(_) => {
+                retry_after = Some(UNAVAILABLE_RETRY_SECS);
+                (UNAVAILABLE_MESSAGE.into(), None)
             }
         };
         ApiError {

@@ -2,6 +2,11 @@ use heard_domain::{ErrorCode, Invalid};
 use heard_store::StoreError;
 use thiserror::Error;
 
+/// What a caller is told when the storage is unavailable ([`ServiceError::Unavailable`]).
+pub const UNAVAILABLE_MESSAGE: &str = "the database or the disk cannot take this right now (unreachable, full or read-only); nothing was changed: try again in a moment";
+/// The `Retry-After` that goes with it, in seconds.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 /// Everything a use case can refuse, each with its stable [`ErrorCode`]. The adapters
 /// answer with [`ServiceError::status`]; the CLI prints the message.
 #[derive(Debug, Error)]
@@ -24,6 +29,10 @@ pub enum ServiceError {
     /// A failure on our side. Its cause is kept for the log and never shown to a caller.
     #[error("internal error: {0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database or the disk cannot take the request now (unreachable, full,
+    /// read-only) and nothing was written; it passes by itself. Its cause is for the log.
+    #[error("storage unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl ServiceError {
@@ -65,6 +74,7 @@ impl ServiceError {
             ServiceError::Unauthenticated => ErrorCode::Unauthenticated,
             ServiceError::Throttled { .. } => ErrorCode::TooManyAttempts,
             ServiceError::Internal(_) => ErrorCode::Internal,
+            ServiceError::Unavailable(_) => ErrorCode::StorageUnavailable,
         }
     }
 
@@ -254,6 +264,7 @@ pub fn status_of(code: ErrorCode) -> u16 {
         TooManyAttempts => 429,
         Internal => 500,
         DatabaseUnavailable => 503,
+        StorageUnavailable => 503,
     }
 }
 
@@ -271,6 +282,10 @@ impl From<StoreError> for ServiceError {
                 ErrorCode::EditConflict,
                 "the record changed while it was being updated; try again",
             ),
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "storage unavailable");
+                ServiceError::Unavailable(Box::new(other))
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 ServiceError::Internal(Box::new(other))

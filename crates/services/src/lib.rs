@@ -54,6 +54,7 @@ pub mod webhooks;
 
 pub use clock::Clock;
 pub use error::{ServiceError, status_of};
+pub use error::{UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_SECS};
 pub use heard_domain::{Actor, ErrorCode};
 pub use heard_store::Store;
 

@@ -52,7 +52,7 @@ macro_rules! in_transaction {
     ($store:expr, |$tx:ident| $body:expr) => {
         match &$store.backend {
             $crate::Backend::Sqlite { writer, .. } => {
-                let mut $tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+                let mut $tx = $crate::backend::begin_immediate(writer).await?;
                 let out = $body;
                 $tx.commit().await?;
                 out
@@ -68,6 +68,25 @@ macro_rules! in_transaction {
 }
 
 pub(crate) use {in_transaction, with_reader};
+
+/// Starts a SQLite write transaction. When SQLite rolls a transaction back by itself (a
+/// full disk, an I/O error), sqlx's count of open transactions on that connection stays
+/// up and every later BEGIN on it is refused: such a connection is closed and a fresh one
+/// used, so writes work again as soon as the disk does.
+pub(crate) async fn begin_immediate(
+    writer: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    match writer.begin_with("BEGIN IMMEDIATE").await {
+        Err(sqlx::Error::InvalidSavePointStatement) => {
+            tracing::warn!("the write connection lost track of a failed transaction; reopening it");
+            let mut stuck = writer.acquire().await?;
+            stuck.close_on_drop();
+            drop(stuck);
+            Ok(writer.begin_with("BEGIN IMMEDIATE").await?)
+        }
+        other => Ok(other?),
+    }
+}
 
 impl Store {
     /// Opens (creating if needed) the embedded database in `data_dir`.

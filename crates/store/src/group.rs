@@ -176,7 +176,7 @@ async fn run(writer: SqlitePool, mut jobs: mpsc::UnboundedReceiver<Job>, stats: 
 
 /// Writes every plan of `group` in one transaction, or nothing.
 async fn commit_group(writer: &SqlitePool, group: &[Job]) -> Result<Vec<Done>> {
-    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = crate::backend::begin_immediate(writer).await?;
     let mut done = Vec::with_capacity(group.len());
     for job in group {
         done.push(match &job.plan {

@@ -195,6 +195,19 @@ impl IntoResponse for PageError {
                             .insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
                         return r;
                     }
+                    ServiceError::Unavailable(_) => {
+                        let mut r = problem(
+                            status,
+                            "Please try again in a moment",
+                            format!("Not now: {}.", heard_services::UNAVAILABLE_MESSAGE),
+                            back,
+                        );
+                        r.headers_mut().insert(
+                            axum::http::header::RETRY_AFTER,
+                            heard_services::UNAVAILABLE_RETRY_SECS.into(),
+                        );
+                        return r;
+                    }
                     ServiceError::Internal(cause) => {
                         tracing::error!(error = %cause, cause = ?cause, "a page failed on our side");
                         (

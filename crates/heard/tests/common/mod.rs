@@ -6,8 +6,8 @@
 pub mod dovecot;
 pub mod oidc;
 pub mod pages;
-pub mod smtp;
 pub mod processes;
+pub mod smtp;
 
 use heard_services::Services;
 use heard_services::people::{NewAgent, NewCustomer, NewOrganization, NewTeam};
@@ -34,7 +34,10 @@ pub struct TestApp {
 
 enum TestDatabase {
     Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
     /// Opened by the test itself, which keeps it (and what it lives on) alive.
     Test,
 }
