@@ -6,13 +6,12 @@
 
 mod common;
 
+use common::processes::HeardProcess;
 use common::*;
 use futures_util::{SinkExt, StreamExt};
 use heard_services::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -844,31 +843,6 @@ fn ws_url(base: &str, path: &str) -> String {
     format!("{}{}", base.replacen("http://", "ws://", 1), path)
 }
 
-/// Starts `heard serve` on the test's database; returns the process and its base URL.
-fn serve(app: &TestApp) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_heard"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("HEARD_DATABASE_URL", &app.database_url)
-        .env("HEARD_DATA_DIR", app.data_dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let base = BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| Some(line.strip_prefix("heard listening on ")?.trim().to_string()));
-    match base {
-        Some(base) => (child, base),
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("heard serve printed no listening line");
-        }
-    }
-}
-
 /// A guest on one server and the agent on another (a second `heard serve` process on
 /// PostgreSQL; on SQLite the same process) talk live: each line is delivered over the
 /// other side's WebSocket, and so is typing.
@@ -877,11 +851,11 @@ async fn lines_arrive_live_across_processes() {
     let w = World::with_clock(Clock::fixed(MONDAY_11)).await;
     available(&w.app, &w.agent_a).await;
     let two = backend() == "postgres";
-    let (mut child, agent_base) = if two {
-        let (c, b) = serve(&w.app);
-        (Some(c), b)
-    } else {
-        (None, w.app.base.clone())
+    // The second process is killed when dropped at the end of the test.
+    let other = two.then(|| HeardProcess::on(&w.app));
+    let agent_base = match &other {
+        Some(p) => p.base.clone(),
+        None => w.app.base.clone(),
     };
     let (chat, token, _) = guest_chat(&w.app, "Lea Live", "lea@guest.test", "Hello, anyone?").await;
     let (mut customer, _) = tokio_tungstenite::connect_async(ws_url(
@@ -1001,8 +975,5 @@ async fn lines_arrive_live_across_processes() {
         v["type"] == "lines" && v["chat"]["state"] == "ended"
     })
     .await;
-    if let Some(c) = child.as_mut() {
-        let _ = c.kill();
-        let _ = c.wait();
-    }
+    drop(other);
 }

@@ -6,56 +6,39 @@
 
 mod common;
 
+use common::processes::HeardProcess;
 use common::smtp::SmtpServer;
 use common::*;
 use lettre::address::Envelope;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 const DESK: &str = "help@desk.test";
 
 /// Starts `heard serve` with its SMTP listener on the test's database; returns the
 /// process and the SMTP port.
-fn serve(app: &TestApp, outgoing: &SmtpServer) -> (Child, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_heard"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--smtp-listen",
-            "127.0.0.1:0",
-        ])
-        .args(["--smtp-url", &outgoing.url(), "--mail-from", DESK])
-        .env("HEARD_DATABASE_URL", &app.database_url)
-        .env("HEARD_DATA_DIR", app.data_dir.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut smtp = None;
-    for line in BufReader::new(child.stdout.take().unwrap())
-        .lines()
-        .map_while(Result::ok)
-    {
-        if let Some(a) = line.strip_prefix("heard accepting mail on smtp://") {
-            smtp = a.trim().rsplit(':').next().and_then(|p| p.parse().ok());
-        }
-        if line.starts_with("heard listening on ") {
-            break;
-        }
-    }
-    match smtp {
-        Some(port) => (child, port),
-        None => {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("heard serve printed no SMTP listening line");
-        }
-    }
+fn serve(app: &TestApp, outgoing: &SmtpServer) -> (HeardProcess, u16) {
+    let smtp_url = outgoing.url();
+    let process = HeardProcess::start(
+        &app.database_url,
+        app.data_dir.path(),
+        "127.0.0.1:0",
+        &[
+            ("HEARD_SMTP_LISTEN", "127.0.0.1:0"),
+            ("HEARD_SMTP_URL", &smtp_url),
+            ("HEARD_MAIL_FROM", DESK),
+        ],
+    );
+    let port = process
+        .printed
+        .iter()
+        .find_map(|line| {
+            let address = line.strip_prefix("heard accepting mail on smtp://")?;
+            address.trim().rsplit(':').next()?.parse().ok()
+        })
+        .expect("heard serve printed no SMTP listening line");
+    (process, port)
 }
 
 fn raw_mail(key: &str) -> Vec<u8> {
@@ -141,8 +124,7 @@ async fn a_server_killed_while_mail_streams_in_keeps_every_mail_it_answered_250_
         );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    child.kill(); // SIGKILL
     for worker in load {
         worker.await.unwrap();
     }
@@ -183,8 +165,7 @@ async fn a_server_killed_while_mail_streams_in_keeps_every_mail_it_answered_250_
         let answer = send(port, key).await.unwrap();
         assert!(answer.contains("duplicates"), "{key}: {answer}");
     }
-    again.kill().unwrap();
-    again.wait().unwrap();
+    again.kill();
 
     let found = tickets_by_subject(&world.app.database_url).await;
     let expected: BTreeSet<String> = acked

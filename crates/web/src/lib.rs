@@ -201,10 +201,14 @@ pub fn router(services: Services) -> Router {
         .route("/agent/macros", get(macros::list).post(macros::create))
         .route("/agent/macros/{id}", get(macros::edit).post(macros::save))
         .route("/agent/bulk", post(bulk::on_queues))
+        .route(
             "/agent/views",
             get(saved_views::list).post(saved_views::create),
+        )
+        .route(
             "/agent/views/{id}",
             get(saved_views::show).post(saved_views::save),
+        )
         .route("/agent/views/{id}/bulk", post(saved_views::bulk))
         .route("/assets/{file}", get(assets::serve))
         .route("/chat/{file}", get(assets::chat_widget))

@@ -11,6 +11,8 @@ pub struct HeardProcess {
     child: Child,
     /// `http://127.0.0.1:PORT`, from the line the process prints once it listens.
     pub base: String,
+    /// What it printed before that line (e.g. where its SMTP listener is).
+    pub printed: Vec<String>,
 }
 
 impl HeardProcess {
@@ -29,14 +31,22 @@ impl HeardProcess {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|line| Some(line.strip_prefix("heard listening on ")?.trim().to_string()));
+        let mut printed = Vec::new();
+        let base = lines.by_ref().map_while(Result::ok).find_map(|line| {
+            let base = line.strip_prefix("heard listening on ").map(|b| b.trim().to_string());
+            if base.is_none() {
+                printed.push(line);
+            }
+            base
+        });
         // Keep reading what it prints, so a full pipe never blocks it.
         std::thread::spawn(move || lines.for_each(drop));
         match base {
-            Some(base) => HeardProcess { child, base },
+            Some(base) => HeardProcess {
+                child,
+                base,
+                printed,
+            },
             None => {
                 let _ = child.kill();
                 let _ = child.wait();
