@@ -303,11 +303,14 @@ mod tests {
         }
     }
 
+    /// One way to spoil a good token.
+    type Spoil = fn(&mut IdToken);
+
     #[test]
     fn id_token_checks() {
         let ok = |t: &IdToken| check_id_token(t, "https://id.example/", "heard", "n1", 950);
         assert_eq!(ok(&token()), Ok(()));
-        let cases: [(fn(&mut IdToken), &str); 8] = [
+        let cases: [(Spoil, &str); 8] = [
             (|t| t.iss = "https://evil.example".into(), "issuer"),
             (
                 |t| t.aud = Audience::One("other".into()),

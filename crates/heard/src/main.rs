@@ -235,6 +235,8 @@ fn redact(url: &str) -> String {
     }
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the help desk.
@@ -503,7 +505,7 @@ impl OidcArgs {
                 .map_err(|e| anyhow::anyhow!("--oidc-role-map: {e}"))?,
             None => Vec::new(),
         };
-        if role_claim.is_some() != !role_map.is_empty() {
+        if role_claim.is_some() == role_map.is_empty() {
             bail!(
                 "--oidc-role-claim and --oidc-role-map go together (the claim, and what its values mean)"
             );

@@ -27,8 +27,8 @@ mod practice;
 mod reviews;
 mod routing;
 mod rows;
-mod scorecard;
 mod saved_views;
+mod scorecard;
 mod seed;
 mod service_levels;
 mod sso;
@@ -73,11 +73,11 @@ pub use routing::{
     PresenceHistoryRow, PresenceRow, PresenceWrite, RoutingPolicyRow, StaffRoutingRow, WaitingRow,
 };
 pub use rows::*;
+pub use saved_views::{SavedViewRow, SavedViewWrite};
 pub use scorecard::{ScorecardRatingRow, ScorecardReviewRow, ScorecardScope, ScorecardTicketRow};
 pub use seed::{SeedCustomer, SeedDiagnosis, SeedEvent, SeedIds, SeedMessage, SeedTicket};
 pub use service_levels::{NewNotification, NotificationRow, TrendEventRow};
 pub use sso::SsoAttemptRow;
-pub use saved_views::{SavedViewRow, SavedViewWrite};
 pub use tickets::ViewFilter;
 pub use tickets::{
     Created, ListTickets, NewAttachment, NewDiagnosis, NewEvent, NewMessage, NewSurvey, NewTicket,

@@ -97,7 +97,7 @@ pub async fn queues(
 /// The queues page: my queue, what I help with, each team's.
 pub(crate) async fn queues_page(s: &WebState, viewer: &Viewer) -> PageResult<QueuesPage> {
     viewer.require_staff()?;
-    let cards = open_cards(&s, &viewer).await?;
+    let cards = open_cards(s, viewer).await?;
     let shown = cards.len();
     let me = viewer.actor.user_id;
     // Already in queue order.
@@ -147,7 +147,7 @@ pub(crate) async fn queues_page(s: &WebState, viewer: &Viewer) -> PageResult<Que
         queues,
         shown,
         presence: crate::presence::PresencePanel::new(&presence),
-        bulk: crate::bulk::BulkBar::new(&s, viewer, "/agent/bulk".into()).await?,
+        bulk: crate::bulk::BulkBar::new(s, viewer, "/agent/bulk".into()).await?,
         views: s.services.saved_views(&viewer.actor).await?,
     })
 }

@@ -33,7 +33,9 @@ impl HeardProcess {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut printed = Vec::new();
         let base = lines.by_ref().map_while(Result::ok).find_map(|line| {
-            let base = line.strip_prefix("heard listening on ").map(|b| b.trim().to_string());
+            let base = line
+                .strip_prefix("heard listening on ")
+                .map(|b| b.trim().to_string());
             if base.is_none() {
                 printed.push(line);
             }
